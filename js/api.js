@@ -1,0 +1,8 @@
+// The public API, shared by the Node and browser entry points.
+
+export { init, dispose, backendInfo, heapInUseBytes, BACKENDS, MAX_MEMORY_BYTES } from './runtime.js';
+export { NotInitializedError, DisposedError } from './errors.js';
+export { DTYPES } from './dtypes.js';
+export { toFloat16, fromFloat16, toBFloat16, fromBFloat16 } from './half.js';
+export { createTable, Table } from './table.js';
+export { embedding } from './ops/embedding.js';

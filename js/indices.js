@@ -1,0 +1,45 @@
+// Index tensors: normalisation, copying into wasm memory and the sparseGrad validity check.
+
+import { describe } from './errors.js';
+import { dtypeCode } from './dtypes.js';
+import { decodeHalfScalar, encodeHalfWith } from './half.js';
+import { copyToHeap } from './runtime.js';
+import { toTensor } from './tensor.js';
+
+// Normalises an index argument. Plain JS numbers become float64 so that every value keeps its exact
+// meaning (fractions truncate, NaN maps to row 0) under the same rules as typed data.
+export function toIndexTensor(module, data, argument, dtype) {
+  const tensor = toTensor(data, argument, {
+    dtype,
+    plainDefault: 'float64',
+    encodeHalf: (values, name) => encodeHalfWith(module, values, name),
+  });
+  return tensor;
+}
+
+// Copies the index values into wasm memory; the caller frees the returned pointer.
+export function copyIndicesToHeap(module, tensor, functionName) {
+  return copyToHeap(module, tensor.data, `${functionName}: ${tensor.data.length} ${tensor.dtype} indices`);
+}
+
+function indexValueText(tensor, position) {
+  const value = tensor.data[position];
+  if (tensor.dtype === 'float16' || tensor.dtype === 'bfloat16') return describe(decodeHalfScalar(value, tensor.dtype));
+  return describe(value);
+}
+
+// Raises a RangeError for the first index outside [0, inputDim - 1] (compared before truncation), naming
+// its value, flat position and inputDim. pointer holds the tensor's values in wasm memory.
+export function checkIndicesValid(module, tensor, pointer, inputDim, functionName, argument) {
+  const count = tensor.data.length;
+  if (count === 0) return;
+  const position = inputDim === 0
+    ? 0
+    : module.findInvalidIndex(dtypeCode(module, tensor.dtype), pointer, count, inputDim);
+  if (position < 0) return;
+
+  throw new RangeError(
+    `${functionName}: ${argument} contains ${indexValueText(tensor, position)} at flat position ${position}, ` +
+    `which is not a valid row for inputDim ${inputDim}; with sparseGrad every index must satisfy 0 <= index <= ${inputDim - 1}`,
+  );
+}

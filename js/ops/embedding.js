@@ -1,0 +1,98 @@
+// embedding(data, weight, options): MXNet's Embedding forward.
+
+import { describe, formatShape } from '../errors.js';
+import { STORAGE, dtypeCode, elementSize } from '../dtypes.js';
+import { encodeHalfWith } from '../half.js';
+import { checkIndicesValid, copyIndicesToHeap, toIndexTensor } from '../indices.js';
+import { checkBoolean, checkDimension, checkOptions } from '../options.js';
+import { allocate, copyToHeap, heapView, release, requireModule } from '../runtime.js';
+import { checkWeightShape, isTable, tableMemory } from '../table.js';
+import { isDetached, isTypedArray, toTensor } from '../tensor.js';
+
+const FUNCTION_NAME = 'embedding';
+const OPTION_NAMES = ['inputDim', 'outputDim', 'dtype', 'sparseGrad', 'out'];
+
+// The weight as { shape, dtype, data? , table? } without copying anything yet.
+export function describeWeight(module, weight, dtype, functionName) {
+  if (isTable(weight)) {
+    if (dtype !== undefined && dtype !== weight.dtype) {
+      throw new TypeError(`${functionName}: weight is a ${weight.dtype} table, but options.dtype is ${describe(dtype)}`);
+    }
+    tableMemory(weight, functionName);
+    return { shape: weight.shape, dtype: weight.dtype, table: weight };
+  }
+  const tensor = toTensor(weight, 'weight', {
+    dtype,
+    encodeHalf: (values, name) => encodeHalfWith(module, values, name),
+  });
+  checkWeightShape(tensor.shape, `${functionName}: weight`);
+  return tensor;
+}
+
+// Checks inputDim and outputDim options against the weight's shape and returns [inputDim, outputDim].
+export function resolveDims(options, weightShape, functionName) {
+  const inputDim = checkDimension(options.inputDim, `${functionName}: options.inputDim`);
+  const outputDim = checkDimension(options.outputDim, `${functionName}: options.outputDim`);
+  const expected = [inputDim ?? weightShape[0], outputDim ?? weightShape[1]];
+  if (expected[0] !== weightShape[0] || expected[1] !== weightShape[1]) {
+    throw new RangeError(`${functionName}: weight has shape ${formatShape(weightShape)}, but inputDim and outputDim give ${formatShape(expected)}`);
+  }
+  return expected;
+}
+
+// Checks a caller-provided output array: the right TypedArray kind and exactly length elements.
+export function checkOut(out, dtype, length, functionName) {
+  if (out === undefined) return undefined;
+  const ArrayType = STORAGE[dtype];
+  if (!isTypedArray(out) || !(out instanceof ArrayType)) {
+    throw new TypeError(`${functionName}: options.out must be a ${ArrayType.name} for a ${dtype} result, got ${describe(out)}`);
+  }
+  if (isDetached(out.buffer)) throw new TypeError(`${functionName}: options.out is a view of a detached ArrayBuffer`);
+  if (out.length !== length) {
+    throw new RangeError(`${functionName}: options.out has ${out.length} elements, but the result needs ${length}`);
+  }
+  return out;
+}
+
+export function embedding(data, weight, options) {
+  const module = requireModule(FUNCTION_NAME);
+  const opts = checkOptions(options, FUNCTION_NAME, OPTION_NAMES);
+  const sparseGrad = checkBoolean(opts.sparseGrad, `${FUNCTION_NAME}: options.sparseGrad`, false);
+
+  const source = describeWeight(module, weight, opts.dtype, FUNCTION_NAME);
+  const [inputDim, outputDim] = resolveDims(opts, source.shape, FUNCTION_NAME);
+  const indices = toIndexTensor(module, data, 'data');
+
+  const count = indices.data.length;
+  const shape = [...indices.shape, outputDim];
+  const length = count * outputDim;
+  const out = checkOut(opts.out, source.dtype, length, FUNCTION_NAME);
+  const result = out ?? new STORAGE[source.dtype](length);
+  if (count === 0) return { data: result, shape, dtype: source.dtype };
+  if (inputDim === 0 && !sparseGrad) {
+    throw new RangeError(`${FUNCTION_NAME}: weight has no rows (shape ${formatShape(source.shape)}), so data with ${count} indices cannot be looked up`);
+  }
+
+  const element = elementSize(source.dtype);
+  let indicesPointer = 0;
+  let weightPointer = 0;
+  let outPointer = 0;
+  try {
+    indicesPointer = copyIndicesToHeap(module, indices, FUNCTION_NAME);
+    if (sparseGrad) checkIndicesValid(module, indices, indicesPointer, inputDim, FUNCTION_NAME, 'data');
+
+    const tableBase = source.table
+      ? tableMemory(source.table, FUNCTION_NAME).pointer
+      : (weightPointer = copyToHeap(module, source.data, `${FUNCTION_NAME}: weight ${formatShape(source.shape)}`));
+    outPointer = allocate(module, length * element, `${FUNCTION_NAME}: output ${formatShape(shape)}`);
+
+    module.embeddingForward(dtypeCode(module, indices.dtype), indicesPointer, count, inputDim, tableBase,
+      outputDim, element, outPointer);
+    result.set(heapView(module, STORAGE[source.dtype], outPointer, length));
+    return { data: result, shape, dtype: source.dtype };
+  } finally {
+    release(module, indicesPointer);
+    release(module, weightPointer);
+    release(module, outPointer);
+  }
+}

@@ -1,0 +1,26 @@
+#!/usr/bin/env bash
+# Builds the three wasm variants (Node and web glue each) into dist/ and bundles the JS entry points.
+# `build.sh wasm` or `build.sh js` builds one half. WASM_EMBEDDING_DIST moves the output folder (default
+# dist/), BUILD_DIR the CMake build folder (default build/), and CMAKE_ARGS adds CMake options.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+part=${1:-all}
+build_dir=${BUILD_DIR:-build}
+dist=${WASM_EMBEDDING_DIST:-$PWD/dist}
+
+if [ "$part" = all ] || [ "$part" = wasm ]; then
+  if [ ! -f "$build_dir/build.ninja" ]; then
+    # emcmake's default emulator passes a flag Node 20 rejects.
+    emcmake cmake -G Ninja -B "$build_dir" -S . \
+      "-DCMAKE_CROSSCOMPILING_EMULATOR=/usr/bin/node;--no-experimental-fetch" "-DOUTPUT_ROOT=$dist" \
+      ${CMAKE_ARGS:-} >/dev/null
+  fi
+  cmake --build "$build_dir"
+  # The Node glue is CommonJS even when a consumer's package.json says "type": "module".
+  for folder in "$dist"/node/*/; do echo '{"type":"commonjs"}' > "$folder/package.json"; done
+fi
+
+if [ "$part" = all ] || [ "$part" = js ]; then
+  node scripts/build-js.mjs
+fi

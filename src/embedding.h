@@ -1,0 +1,20 @@
+// Embedding forward: maps index values to rows and gathers them, in blocks, on the thread pool.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+
+#include "dtype.h"
+
+namespace wasm_embedding {
+
+// Output bytes below which the forward runs on one thread: waking the pool costs more than it saves.
+// Chosen by measurement with bench/gather-threshold.js on a 2-core machine.
+constexpr size_t kParallelGatherMinBytes = 256 * 1024;
+
+// out[i, :] = table[row(indices[i]), :] for i in [0, count), with the clipping index mapping.
+// table has input_dim rows of row_elems elements of element_size bytes; input_dim >= 1.
+void embedding_forward(DType index_dtype, const void* indices, size_t count, int32_t input_dim,
+                       const void* table, size_t row_elems, size_t element_size, void* out);
+
+}  // namespace wasm_embedding

@@ -1,0 +1,107 @@
+#include "gather.h"
+
+#include <cstring>
+
+#ifdef __wasm_simd128__
+#include <wasm_simd128.h>
+#endif
+
+namespace wasm_embedding {
+namespace {
+
+// Copies a row shorter than 16 bytes element by element; memcpy of a constant size compiles to one load
+// and one store of that width.
+template <size_t Width>
+inline void copy_short_row(uint8_t* dst, const uint8_t* src, size_t row_elems) {
+  for (size_t e = 0; e < row_elems; ++e) std::memcpy(dst + e * Width, src + e * Width, Width);
+}
+
+#ifdef __wasm_simd128__
+
+// Copies a row of at least 16 bytes: whole 16-byte vectors, then one vector ending exactly at the row's end
+// (it overlaps bytes already copied, which is harmless because source and destination do not overlap).
+inline void copy_long_row(uint8_t* dst, const uint8_t* src, size_t row_bytes) {
+  size_t offset = 0;
+  for (; offset + 64 <= row_bytes; offset += 64) {
+    const v128_t a = wasm_v128_load(src + offset);
+    const v128_t b = wasm_v128_load(src + offset + 16);
+    const v128_t c = wasm_v128_load(src + offset + 32);
+    const v128_t d = wasm_v128_load(src + offset + 48);
+    wasm_v128_store(dst + offset, a);
+    wasm_v128_store(dst + offset + 16, b);
+    wasm_v128_store(dst + offset + 32, c);
+    wasm_v128_store(dst + offset + 48, d);
+  }
+  for (; offset + 16 <= row_bytes; offset += 16) {
+    wasm_v128_store(dst + offset, wasm_v128_load(src + offset));
+  }
+  if (offset < row_bytes) {
+    const size_t last = row_bytes - 16;
+    wasm_v128_store(dst + last, wasm_v128_load(src + last));
+  }
+}
+
+#else
+
+// Scalar twin: 8-byte words, then the remaining bytes. Without SIMD, clang keeps this loop scalar.
+inline void copy_long_row(uint8_t* dst, const uint8_t* src, size_t row_bytes) {
+  size_t offset = 0;
+  for (; offset + 8 <= row_bytes; offset += 8) {
+    uint64_t word;
+    std::memcpy(&word, src + offset, 8);
+    std::memcpy(dst + offset, &word, 8);
+  }
+  for (; offset < row_bytes; ++offset) dst[offset] = src[offset];
+}
+
+#endif
+
+template <size_t Width>
+void gather_rows_of_width(const int32_t* rows, size_t count, const void* table, size_t row_elems, void* out) {
+  const uint8_t* table_bytes = static_cast<const uint8_t*>(table);
+  uint8_t* out_bytes = static_cast<uint8_t*>(out);
+  const size_t row_bytes = row_elems * Width;
+
+  if (row_bytes < 16) {
+    for (size_t i = 0; i < count; ++i) {
+      copy_short_row<Width>(out_bytes + i * row_bytes, table_bytes + static_cast<size_t>(rows[i]) * row_bytes,
+                            row_elems);
+    }
+    return;
+  }
+
+  for (size_t i = 0; i < count; ++i) {
+    copy_long_row(out_bytes + i * row_bytes, table_bytes + static_cast<size_t>(rows[i]) * row_bytes, row_bytes);
+  }
+}
+
+}  // namespace
+
+void gather_rows_w1(const int32_t* rows, size_t count, const void* table, size_t row_elems, void* out) {
+  gather_rows_of_width<1>(rows, count, table, row_elems, out);
+}
+
+void gather_rows_w2(const int32_t* rows, size_t count, const void* table, size_t row_elems, void* out) {
+  gather_rows_of_width<2>(rows, count, table, row_elems, out);
+}
+
+void gather_rows_w4(const int32_t* rows, size_t count, const void* table, size_t row_elems, void* out) {
+  gather_rows_of_width<4>(rows, count, table, row_elems, out);
+}
+
+void gather_rows_w8(const int32_t* rows, size_t count, const void* table, size_t row_elems, void* out) {
+  gather_rows_of_width<8>(rows, count, table, row_elems, out);
+}
+
+void gather_rows(size_t element_size, const int32_t* rows, size_t count, const void* table, size_t row_elems,
+                 void* out) {
+  switch (element_size) {
+    case 1: return gather_rows_w1(rows, count, table, row_elems, out);
+    case 2: return gather_rows_w2(rows, count, table, row_elems, out);
+    case 4: return gather_rows_w4(rows, count, table, row_elems, out);
+    case 8: return gather_rows_w8(rows, count, table, row_elems, out);
+    default: return;
+  }
+}
+
+}  // namespace wasm_embedding
