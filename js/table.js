@@ -74,7 +74,7 @@ export function createTable(weight, options) {
   const { dtype } = checkOptions(options, 'createTable', ['dtype']);
   const tensor = isTable(weight)
     ? weight.toTensor()
-    : toTensor(weight, 'weight', { dtype, encodeHalf: (values, name) => encodeHalfWith(module, values, name) });
+    : toTensor(weight, 'createTable: weight', { dtype, encodeHalf: (values, name) => encodeHalfWith(module, values, name) });
   if (isTable(weight) && dtype !== undefined && dtype !== weight.dtype) {
     throw new TypeError(`createTable: weight is a ${weight.dtype} table, but the dtype option says ${describe(dtype)}`);
   }

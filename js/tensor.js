@@ -55,12 +55,12 @@ function inferNestedShape(value, argument) {
   const check = (node, depth, path) => {
     if (depth === shape.length) {
       if (Array.isArray(node)) {
-        throw new RangeError(`${argument} is a ragged nested array: ${argument}${path} is an array where shape ${formatShape(shape)} needs a scalar`);
+        throw new RangeError(`${argument} is a ragged nested array: element ${path} is an array where shape ${formatShape(shape)} needs a scalar`);
       }
       return;
     }
     if (!Array.isArray(node) || node.length !== shape[depth]) {
-      throw new RangeError(`${argument} is a ragged nested array: ${argument}${path} should be an array of length ${shape[depth]}, got ${describe(node)}`);
+      throw new RangeError(`${argument} is a ragged nested array: element ${path} should be an array of length ${shape[depth]}, got ${describe(node)}`);
     }
     node.forEach((child, i) => check(child, depth + 1, `${path}[${i}]`));
   };
@@ -197,7 +197,7 @@ export function toTensor(value, argument, options = {}) {
 
   const shape = value.shape === undefined ? [storage.length] : validateShape(value.shape, argument);
   if (shapeSize(shape) !== storage.length) {
-    throw new RangeError(`${argument}.shape ${formatShape(shape)} needs ${shapeSize(shape)} elements, but ${argument}.data has ${storage.length}`);
+    throw new RangeError(`${argument}.shape ${formatShape(shape)} needs ${shapeSize(shape)} elements, but its data has ${storage.length}`);
   }
   return { data: storage, shape, dtype };
 }

@@ -21,7 +21,7 @@ export function describeWeight(module, weight, dtype, functionName) {
     tableMemory(weight, functionName);
     return { shape: weight.shape, dtype: weight.dtype, table: weight };
   }
-  const tensor = toTensor(weight, 'weight', {
+  const tensor = toTensor(weight, `${functionName}: weight`, {
     dtype,
     encodeHalf: (values, name) => encodeHalfWith(module, values, name),
   });
@@ -61,7 +61,7 @@ export function embedding(data, weight, options) {
 
   const source = describeWeight(module, weight, opts.dtype, FUNCTION_NAME);
   const [inputDim, outputDim] = resolveDims(opts, source.shape, FUNCTION_NAME);
-  const indices = toIndexTensor(module, data, 'data');
+  const indices = toIndexTensor(module, data, `${FUNCTION_NAME}: data`);
 
   const count = indices.data.length;
   const shape = [...indices.shape, outputDim];
