@@ -1,0 +1,190 @@
+// The benchmark's cases, per-method summaries and the performance targets they are judged against.
+
+'use strict';
+
+const fs = require('node:fs');
+const path = require('node:path');
+
+const { ROOT } = require('./peers.js');
+
+// Table shapes: rows x columns, gathered with count indices.
+const SHAPES = [
+  { name: '50000x128', rows: 50000, columns: 128, count: 65536, large: true },
+  { name: '50000x300', rows: 50000, columns: 300, count: 16384, large: true },
+  { name: '1000x64 (cache-resident table)', rows: 1000, columns: 64, count: 262144 },
+  { name: '8x3 (tiny rows)', rows: 8, columns: 3, count: 1000000 },
+  { name: '30522x768 (BERT vocabulary)', rows: 30522, columns: 768, count: 8192, large: true },
+];
+
+const TABLE_DTYPES = ['float32', 'float16', 'bfloat16'];
+
+// The GloVe table written by the demo's data step; its header says the format.
+const GLOVE_FILE = path.join(ROOT, '.cache', 'demo', 'glove-50000.bin');
+
+const OUTPUT_BYTES = { float32: 4, float16: 2, bfloat16: 2 };
+
+function buildCases({ quick, rounds }) {
+  const specs = [];
+  const roundCount = rounds ?? (quick ? 3 : 15);
+  const warmup = quick ? 1 : 3;
+  for (const dtype of quick ? ['float32'] : TABLE_DTYPES) {
+    for (const shape of SHAPES) {
+      specs.push({
+        kind: 'gather',
+        title: `gather ${shape.name}, ${shape.count} indices, ${dtype} table`,
+        shape: shape.name,
+        large: Boolean(shape.large),
+        rows: shape.rows,
+        columns: shape.columns,
+        count: shape.count,
+        dtype,
+        outputBytes: shape.count * shape.columns * OUTPUT_BYTES[dtype],
+        rounds: roundCount,
+        warmup,
+        // tfjs takes about a second per call on the large cases, so the quick run leaves it out.
+        peers: true,
+        tfjs: !quick,
+      });
+    }
+  }
+  if (!quick) {
+    specs.push({
+      kind: 'gather-file',
+      title: 'gather GloVe 50000-word table, 65536 indices, float32',
+      file: GLOVE_FILE,
+      count: 65536,
+      dtype: 'float32',
+      rounds: roundCount,
+      warmup,
+      peers: true,
+      tfjs: true,
+      skip: fs.existsSync(GLOVE_FILE) ? undefined : `${path.relative(ROOT, GLOVE_FILE)} does not exist; the demo's data step writes it`,
+    });
+  }
+  return specs;
+}
+
+function median(sorted) {
+  const middle = sorted.length >> 1;
+  return sorted.length % 2 ? sorted[middle] : (sorted[middle - 1] + sorted[middle]) / 2;
+}
+
+// Adds median, min, GB/s of output and the ratio to the set reference to every timed method.
+function summarize(result) {
+  const outputBytes = result.spec.outputBytes;
+  const rows = result.methods.map((method) => {
+    if (method.status !== 'ok') return { ...method };
+    const sorted = method.samples.slice().sort((a, b) => a - b);
+    const medianMs = median(sorted);
+    return { ...method, medianMs, minMs: sorted[0], gbPerSecond: outputBytes / (medianMs * 1e6) };
+  });
+  const reference = rows.find((row) => row.group === 'reference');
+  for (const row of rows) {
+    if (row.medianMs !== undefined && reference?.medianMs) row.ratio = row.medianMs / reference.medianMs;
+  }
+  return rows;
+}
+
+function best(rows, predicate) {
+  return rows
+    .filter((row) => row.medianMs !== undefined && predicate(row))
+    .reduce((winner, row) => (winner === null || row.medianMs < winner.medianMs ? row : winner), null);
+}
+
+// Maximum ratio to the set reference for the float32 gather with a caller-provided output.
+const GATHER_RATIO_LIMITS = {
+  '50000x128': 1.5,
+  '30522x768 (BERT vocabulary)': 1.5,
+  '1000x64 (cache-resident table)': 1.2,
+  '8x3 (tiny rows)': 2,
+};
+
+function verdict(met) {
+  return met ? 'met' : 'missed';
+}
+
+// Judges the results against the targets; returns rows of { target, caseTitle, value, verdict }.
+function evaluateTargets(results) {
+  const targets = [];
+  const timed = results.filter((result) => !result.skipped);
+
+  for (const result of timed.filter((entry) => entry.spec.kind === 'gather' && entry.spec.dtype === 'float32')) {
+    const rows = result.summary;
+    const ours = best(rows, (row) => row.group === 'wasm-embedding' && row.output === 'out');
+    if (ours === null) {
+      targets.push({ target: 'gather with caller-provided output', caseTitle: result.spec.title, value: 'no timed result', verdict: 'missed' });
+      continue;
+    }
+    const limit = GATHER_RATIO_LIMITS[result.spec.shape];
+    if (limit !== undefined) {
+      targets.push({
+        target: `gather float32, out, best variant: at most ${limit}x set`,
+        caseTitle: result.spec.title,
+        value: `${ours.ratio.toFixed(2)}x (${ours.name})`,
+        verdict: verdict(ours.ratio <= limit),
+      });
+    }
+    const ort = best(rows, (row) => row.group === 'onnxruntime-web');
+    if (ort !== null) {
+      const speedup = ort.medianMs / ours.medianMs;
+      targets.push({
+        target: 'at least 3x faster than onnxruntime-web',
+        caseTitle: result.spec.title,
+        value: `${speedup.toFixed(1)}x (against ${ort.name})`,
+        verdict: verdict(speedup >= 3),
+      });
+    }
+    const tfjs = best(rows, (row) => row.group === 'tfjs');
+    if (tfjs !== null) {
+      const speedup = tfjs.medianMs / ours.medianMs;
+      targets.push({
+        target: 'at least 30x faster than tfjs-backend-wasm',
+        caseTitle: result.spec.title,
+        value: `${speedup.toFixed(1)}x`,
+        verdict: verdict(speedup >= 30),
+      });
+    }
+    if (result.spec.large) {
+      const two = rows.find((row) => row.name === 'simd-threads x2, out');
+      const one = rows.find((row) => row.name === 'simd-threads x1, out');
+      if (two?.medianMs && one?.medianMs) {
+        const speedup = one.medianMs / two.medianMs;
+        const idle = [result.idle?.before, result.idle?.after].map((share) => (share === null || share === undefined ? '?' : `${Math.round(share * 100)}%`));
+        const free = [result.idle?.before, result.idle?.after].every((share) => typeof share === 'number' && share >= 0.45);
+        targets.push({
+          target: '2 threads at least 1.4x faster than 1 thread',
+          caseTitle: result.spec.title,
+          value: `${speedup.toFixed(2)}x (idle before/after: ${idle.join(' / ')}${free ? '' : ', second core busy'})`,
+          verdict: verdict(speedup >= 1.4),
+        });
+      }
+    }
+  }
+
+  // Fused decode: float16/bfloat16 tables gathered into float32, against the float32 gather of the same shape.
+  for (const result of timed.filter((entry) => entry.spec.kind === 'gather' && entry.spec.dtype !== 'float32')) {
+    const fused = best(result.summary, (row) => row.output === 'out, float32');
+    const float32 = timed.find((entry) => entry.spec.kind === 'gather' && entry.spec.dtype === 'float32' && entry.spec.shape === result.spec.shape);
+    const plain = float32 && best(float32.summary, (row) => row.group === 'wasm-embedding' && row.output === 'out');
+    if (!plain) continue;
+    if (fused === null) {
+      targets.push({
+        target: `${result.spec.dtype} into float32 at most 1.5x float32 gather`,
+        caseTitle: result.spec.title,
+        value: 'not measured: embedding has no outputDtype option in this build',
+        verdict: 'not measured',
+      });
+      continue;
+    }
+    const ratio = fused.medianMs / plain.medianMs;
+    targets.push({
+      target: `${result.spec.dtype} into float32 at most 1.5x float32 gather`,
+      caseTitle: result.spec.title,
+      value: `${ratio.toFixed(2)}x (${fused.name})`,
+      verdict: verdict(ratio <= 1.5),
+    });
+  }
+  return targets;
+}
+
+module.exports = { SHAPES, buildCases, summarize, evaluateTargets, GLOVE_FILE };

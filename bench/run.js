@@ -1,0 +1,152 @@
+// Benchmark driver: runs each case in its own Node process (bench/case.js), prints tables of milliseconds,
+// GB/s and the ratio to a same-size TypedArray.prototype.set, evaluates the performance targets and writes
+// the results into BENCHMARKS.md.
+//
+//   npm run bench                  every case, then the browser table; rewrites the results in BENCHMARKS.md
+//   npm run bench -- --quick       float32 gather cases with fewer rounds, printed only (under a minute)
+//   npm run bench -- --browser     only the browser table (headless Chromium), printed only
+//   options: --only=TEXT (cases whose title contains TEXT), --rounds=N, --write, --no-write
+
+'use strict';
+
+const { execFileSync, spawn } = require('node:child_process');
+const fs = require('node:fs');
+const os = require('node:os');
+const path = require('node:path');
+
+const { sampleIdleShare } = require('./cpu-probe.js');
+const { DIST, ROOT, packageVersion } = require('./peers.js');
+const { buildCases, evaluateTargets, summarize } = require('./cases.js');
+const { formatCaseTable, formatTargets, formatMachine } = require('./report.js');
+
+const RESULTS_START = '<!-- results:start (written by bench/run.js) -->';
+const RESULTS_END = '<!-- results:end -->';
+
+function parseArguments(argv) {
+  const options = { quick: false, browser: false, only: null, rounds: null, write: null };
+  for (const argument of argv) {
+    if (argument === '--quick') options.quick = true;
+    else if (argument === '--browser') options.browser = true;
+    else if (argument === '--write') options.write = true;
+    else if (argument === '--no-write') options.write = false;
+    else if (argument.startsWith('--only=')) options.only = argument.slice('--only='.length);
+    else if (argument.startsWith('--rounds=')) options.rounds = Number(argument.slice('--rounds='.length));
+    else throw new Error(`bench: unknown argument ${argument}; see the header of bench/run.js`);
+  }
+  if (options.rounds !== null && !(Number.isInteger(options.rounds) && options.rounds > 0)) {
+    throw new Error('bench: --rounds must be a positive integer');
+  }
+  options.write ??= !options.quick && !options.browser && options.only === null;
+  return options;
+}
+
+// Runs one case in a child process and resolves to its parsed result.
+function runCase(spec) {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, ['--expose-gc', path.join(__dirname, 'case.js'), JSON.stringify(spec)], {
+      stdio: ['ignore', 'pipe', 'pipe'],
+      env: process.env,
+    });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (chunk) => (stdout += chunk));
+    child.stderr.on('data', (chunk) => (stderr += chunk));
+    child.on('close', (code) => {
+      if (code !== 0) {
+        reject(new Error(`case ${spec.title} failed with exit code ${code}: ${stderr.trim().split('\n').slice(-3).join(' ')}`));
+        return;
+      }
+      resolve(JSON.parse(stdout.trim().split('\n').pop()));
+    });
+  });
+}
+
+function machineFacts(options) {
+  const cpuinfo = fs.existsSync('/proc/cpuinfo') ? fs.readFileSync('/proc/cpuinfo', 'utf8') : '';
+  const model = (cpuinfo.match(/^model name\s*:\s*(.*)$/m) || [])[1] || os.cpus()[0]?.model || 'unknown';
+  let gitCommit = 'unknown';
+  try {
+    gitCommit = execFileSync('git', ['rev-parse', '--short', 'HEAD'], { cwd: ROOT, encoding: 'utf8' }).trim();
+  } catch {
+    // Not a git checkout: the commit stays unknown.
+  }
+  return {
+    cpu: model,
+    cores: os.cpus().length,
+    memoryGiB: Math.round(os.totalmem() / 2 ** 30),
+    node: process.version,
+    packages: Object.fromEntries(
+      ['@tensorflow/tfjs-core', '@tensorflow/tfjs-backend-wasm', 'onnxruntime-web', 'playwright-core'].map((name) => [name, packageVersion(name)]),
+    ),
+    date: new Date().toISOString().replace(/\.\d+Z$/, 'Z'),
+    command: `node bench/run.js ${process.argv.slice(2).join(' ')}`.trim(),
+    commit: gitCommit,
+    loadAverage: os.loadavg().map((value) => value.toFixed(2)).join(' '),
+    dist: path.relative(ROOT, DIST) || '.',
+    quick: options.quick,
+  };
+}
+
+async function runNodeCases(options) {
+  const specs = buildCases({ quick: options.quick, rounds: options.rounds }).filter(
+    (spec) => options.only === null || spec.title.includes(options.only),
+  );
+  const results = [];
+  for (const spec of specs) {
+    if (spec.skip) {
+      console.log(`\n## ${spec.title}\nskipped: ${spec.skip}`);
+      results.push({ spec, skipped: spec.skip });
+      continue;
+    }
+    const idleBefore = await sampleIdleShare(500);
+    const result = await runCase(spec);
+    const idleAfter = await sampleIdleShare(500);
+    result.idle = { before: idleBefore, after: idleAfter };
+    result.summary = summarize(result);
+    results.push(result);
+    console.log(`\n${formatCaseTable(result)}`);
+  }
+  return results;
+}
+
+function writeResults(markdown) {
+  const file = path.join(ROOT, 'BENCHMARKS.md');
+  const block = `${RESULTS_START}\n${markdown}\n${RESULTS_END}`;
+  let text = fs.existsSync(file) ? fs.readFileSync(file, 'utf8') : `# Benchmarks\n\n${RESULTS_START}\n${RESULTS_END}\n`;
+  const start = text.indexOf(RESULTS_START);
+  const end = text.indexOf(RESULTS_END);
+  if (start < 0 || end < start) text = `${text.trimEnd()}\n\n${block}\n`;
+  else text = `${text.slice(0, start)}${block}${text.slice(end + RESULTS_END.length)}`;
+  fs.writeFileSync(file, text);
+  console.log(`\nwrote the results into ${path.relative(process.cwd(), file)}`);
+}
+
+async function main() {
+  const options = parseArguments(process.argv.slice(2));
+  const machine = machineFacts(options);
+  console.log(formatMachine(machine));
+
+  const sections = [formatMachine(machine)];
+  let nodeResults = [];
+  if (!options.browser) {
+    nodeResults = await runNodeCases(options);
+    const targets = evaluateTargets(nodeResults);
+    console.log(`\n${formatTargets(targets)}`);
+    sections.push('## Targets', formatTargets(targets), '## Node results');
+    for (const result of nodeResults) {
+      sections.push(result.skipped ? `### ${result.spec.title}\n\nSkipped: ${result.skipped}` : formatCaseTable(result));
+    }
+  }
+  if (options.browser || (!options.quick && options.only === null)) {
+    const { runBrowserBenchmark } = require('./browser.js');
+    const browserMarkdown = await runBrowserBenchmark({ quick: options.quick, rounds: options.rounds });
+    console.log(`\n${browserMarkdown}`);
+    sections.push('## Browser results (headless Chromium)', browserMarkdown);
+  }
+  if (options.write) writeResults(sections.join('\n\n'));
+}
+
+main().catch((error) => {
+  console.error(error.stack || error);
+  process.exitCode = 1;
+});
