@@ -1,0 +1,64 @@
+// Bindings for the embedding backward (row grouping and scatter-add) and the optimizer updates. Pointers
+// cross the boundary as uintptr_t numbers; the JS layer validates every argument before calling in.
+#include <emscripten/bind.h>
+
+#include <cstddef>
+#include <cstdint>
+
+#include "backward.h"
+#include "dtype.h"
+#include "optimizer.h"
+
+using namespace wasm_embedding;
+
+namespace {
+
+template <typename T>
+T* pointer(uintptr_t address) {
+  return reinterpret_cast<T*>(address);
+}
+
+double group_rows_binding(uintptr_t rows, size_t count, int input_dim, uintptr_t distinct_rows, uintptr_t offsets,
+                          uintptr_t positions) {
+  return static_cast<double>(group_rows(pointer<const int32_t>(rows), count, input_dim, pointer<int32_t>(distinct_rows),
+                                        pointer<uint32_t>(offsets), pointer<uint32_t>(positions)));
+}
+
+void scatter_add_rows_binding(int dtype, uintptr_t offsets, uintptr_t positions, size_t group_count, uintptr_t src,
+                              size_t row_elems, uintptr_t dst_rows, uintptr_t dst, bool accumulate) {
+  scatter_add_rows(static_cast<DType>(dtype), pointer<const uint32_t>(offsets), pointer<const uint32_t>(positions),
+                   group_count, pointer<const void>(src), row_elems, pointer<const int32_t>(dst_rows),
+                   pointer<void>(dst), accumulate);
+}
+
+// Arguments: kind and dtype codes; weight, grad and state pointers (0 for an unused state); the row layout;
+// the row_sparse rows (0 for a dense gradient); the lazy flag; the mirror (0 for none); the hyperparameters.
+void optimizer_update_binding(int kind, int dtype, uintptr_t weight, uintptr_t grad, uintptr_t state0,
+                              uintptr_t state1, size_t row_elems, size_t weight_rows, uintptr_t grad_rows,
+                              size_t grad_row_count, bool lazy, int mirror_dtype, uintptr_t mirror, double lr,
+                              double wd, double rescale_grad, double clip_gradient, double momentum, double beta1,
+                              double beta2, double epsilon) {
+  const OptimizerParams params{lr, wd, rescale_grad, clip_gradient, momentum, beta1, beta2, epsilon};
+  const OptimizerArrays arrays{static_cast<DType>(dtype),   pointer<void>(weight),
+                               pointer<const void>(grad),   pointer<void>(state0),
+                               pointer<void>(state1),       row_elems,
+                               weight_rows,                 pointer<const int32_t>(grad_rows),
+                               grad_row_count,              lazy,
+                               static_cast<DType>(mirror_dtype), pointer<void>(mirror)};
+  optimizer_update(static_cast<OptimizerKind>(kind), params, arrays);
+}
+
+int kind_code(OptimizerKind kind) { return static_cast<int>(kind); }
+
+}  // namespace
+
+EMSCRIPTEN_BINDINGS(training) {
+  emscripten::constant("OPTIMIZER_SGD", kind_code(OptimizerKind::kSgd));
+  emscripten::constant("OPTIMIZER_SGD_MOMENTUM", kind_code(OptimizerKind::kSgdMomentum));
+  emscripten::constant("OPTIMIZER_ADAM", kind_code(OptimizerKind::kAdam));
+  emscripten::constant("OPTIMIZER_ADAGRAD", kind_code(OptimizerKind::kAdaGrad));
+
+  emscripten::function("groupRows", &group_rows_binding);
+  emscripten::function("scatterAddRows", &scatter_add_rows_binding);
+  emscripten::function("optimizerUpdate", &optimizer_update_binding);
+}
