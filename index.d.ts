@@ -1,0 +1,245 @@
+// Type declarations for wasm-embedding: the contract of the Node (CommonJS and ESM) and browser entry points.
+
+// ---------------------------------------------------------------------------------------------------------
+// Tensors and dtypes
+// ---------------------------------------------------------------------------------------------------------
+
+/** Element type names. float16 and bfloat16 are stored as raw bits in a Uint16Array. */
+export type DType =
+  | 'float32'
+  | 'float64'
+  | 'float16'
+  | 'bfloat16'
+  | 'int8'
+  | 'uint8'
+  | 'int16'
+  | 'uint16'
+  | 'int32'
+  | 'uint32'
+  | 'int64';
+
+/** Floating-point dtypes. */
+export type FloatDType = 'float32' | 'float64' | 'float16' | 'bfloat16';
+
+/** Every dtype name, in the order of {@link DType}. */
+export const DTYPES: readonly DType[];
+
+/** The TypedArray that stores each dtype. */
+export interface StorageTypes {
+  float32: Float32Array;
+  float64: Float64Array;
+  float16: Uint16Array;
+  bfloat16: Uint16Array;
+  int8: Int8Array;
+  uint8: Uint8Array;
+  int16: Int16Array;
+  uint16: Uint16Array;
+  int32: Int32Array;
+  uint32: Uint32Array;
+  int64: BigInt64Array;
+}
+
+/**
+ * TypedArrays accepted as tensor data. Without an explicit dtype a Uint16Array means uint16 and a
+ * Uint8ClampedArray means uint8; float16 and bfloat16 bits need `dtype`.
+ */
+export type TypedArray =
+  | Float32Array
+  | Float64Array
+  | Int8Array
+  | Uint8Array
+  | Uint8ClampedArray
+  | Int16Array
+  | Uint16Array
+  | Int32Array
+  | Uint32Array
+  | BigInt64Array;
+
+/** A scalar or a nested array of any depth whose sub-arrays at each depth have equal lengths. */
+export type NestedArray<T> = T | readonly NestedArray<T>[];
+
+/**
+ * A tensor given as flat data with a shape. `shape` defaults to `[data.length]`; its product must equal
+ * the data's length. `dtype` names the element type and must agree with the TypedArray kind. Plain-array
+ * data is converted to `dtype` (integers must be in range; float16 and bfloat16 round to nearest even).
+ */
+export interface TensorObject<D extends DType = DType> {
+  data: TypedArray | readonly (number | bigint)[];
+  shape?: readonly number[];
+  dtype?: D;
+}
+
+/**
+ * Any tensor argument: a number or bigint (a 0-d tensor), a nested array (shape inferred), a TypedArray
+ * (1-D) or a {@link TensorObject}.
+ */
+export type TensorLike<D extends DType = DType> =
+  | number
+  | bigint
+  | NestedArray<number | bigint>
+  | TypedArray
+  | TensorObject<D>;
+
+/** A tensor returned by the library. `data` is a fresh copy owned by the caller (or `options.out`). */
+export interface Tensor<D extends DType = DType> {
+  data: StorageTypes[D];
+  shape: number[];
+  dtype: D;
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// Start-up and shutdown
+// ---------------------------------------------------------------------------------------------------------
+
+/** WebAssembly builds: SIMD128 with threads, SIMD128 alone, and scalar code. */
+export type Backend = 'simd-threads' | 'simd' | 'scalar';
+
+/** Every backend name, fastest first. */
+export const BACKENDS: readonly Backend[];
+
+/** Largest size in bytes that the module's wasm memory may grow to (2 GiB). */
+export const MAX_MEMORY_BYTES: number;
+
+export interface InitOptions {
+  /**
+   * Build to load. Default: 'simd-threads' when the engine has SIMD and threads (SharedArrayBuffer; in
+   * browsers a cross-origin-isolated page), else 'simd' when it has SIMD, else 'scalar'.
+   */
+  backend?: Backend;
+  /**
+   * Threads that run large operations, the calling thread included: an integer from 1 to 64. Only
+   * 'simd-threads' accepts more than 1. Default: the machine's logical cores, at most 8.
+   */
+  threads?: number;
+}
+
+/** The backend that runs, as resolved by {@link init}. */
+export interface BackendInfo {
+  backend: Backend;
+  /** Threads available to operations, the calling thread included. */
+  threads: number;
+  simd: boolean;
+}
+
+/**
+ * Loads and starts the WebAssembly module. Every other function needs the returned promise to have
+ * resolved. Calling it again with the same options (or none) returns the same result; other options
+ * need {@link dispose} first. Invalid options throw a TypeError or RangeError synchronously; a backend that
+ * this engine cannot run, or `threads` above 1 on a single-threaded backend, rejects the promise.
+ */
+export function init(options?: InitOptions): Promise<BackendInfo>;
+
+/**
+ * Stops the thread pool and releases the module, so that Node can exit. Tables created before become
+ * unusable. Safe to call more than once.
+ */
+export function dispose(): void;
+
+/** Returns the running backend, or null before {@link init} resolves and after {@link dispose}. */
+export function backendInfo(): BackendInfo | null;
+
+/** Returns the bytes of wasm memory currently allocated, for leak checks. */
+export function heapInUseBytes(): number;
+
+// ---------------------------------------------------------------------------------------------------------
+// Errors
+// ---------------------------------------------------------------------------------------------------------
+// Invalid arguments throw the built-in TypeError (wrong type or dtype) or RangeError (bad index,
+// dimension, shape or size). The classes below cover the remaining cases.
+
+/** Thrown by a function called before {@link init} resolved or after {@link dispose}. */
+export class NotInitializedError extends Error {
+  constructor(message: string);
+}
+
+/** Thrown when a disposed {@link Table}, or one from a disposed module, is used. */
+export class DisposedError extends Error {
+  constructor(message: string);
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// float16 and bfloat16 conversions
+// ---------------------------------------------------------------------------------------------------------
+// Encoding rounds to nearest, ties to even, from the source value (float64 input is not rounded to
+// float32 first). Decoding is exact.
+
+/** Encodes values as float16 bits. */
+export function toFloat16(values: Float32Array | Float64Array | readonly number[]): Uint16Array;
+
+/** Decodes float16 bits to float32 values. */
+export function fromFloat16(bits: Uint16Array): Float32Array;
+
+/** Encodes values as bfloat16 bits. */
+export function toBFloat16(values: Float32Array | Float64Array | readonly number[]): Uint16Array;
+
+/** Decodes bfloat16 bits to float32 values. */
+export function fromBFloat16(bits: Uint16Array): Float32Array;
+
+// ---------------------------------------------------------------------------------------------------------
+// Tables
+// ---------------------------------------------------------------------------------------------------------
+
+/**
+ * A weight of shape [inputDim, outputDim] copied into wasm memory once, so that lookups copy only indices
+ * and results. Created by {@link createTable}; free it with {@link Table.dispose}.
+ */
+export class Table<D extends DType = DType> {
+  private constructor();
+  /** [inputDim, outputDim]. */
+  readonly shape: readonly [number, number];
+  readonly dtype: D;
+  /** True after {@link Table.dispose} or after the module that holds it was disposed. */
+  readonly disposed: boolean;
+  /** Size of the table's data in bytes. */
+  readonly byteLength: number;
+  /** Frees the table's wasm memory. Safe to call more than once. */
+  dispose(): void;
+  /** Copies the table's current contents out of wasm memory. */
+  toTensor(): Tensor<D>;
+}
+
+/** A 2-D weight of shape [inputDim, outputDim]: a tensor or a {@link Table}. */
+export type WeightLike<D extends DType = DType> = TensorLike<D> | Table<D>;
+
+export interface CreateTableOptions<D extends DType = DType> {
+  /** The weight's dtype, needed for float16 or bfloat16 bits in a Uint16Array. */
+  dtype?: D;
+}
+
+/**
+ * Copies a 2-D weight (or an existing table) into wasm memory. The weight must have at most 2^31 - 1 rows.
+ */
+export function createTable<D extends DType = DType>(weight: WeightLike<D>, options?: CreateTableOptions<D>): Table<D>;
+
+// ---------------------------------------------------------------------------------------------------------
+// Embedding forward
+// ---------------------------------------------------------------------------------------------------------
+
+export interface EmbeddingOptions<D extends DType = DType> {
+  /** Rows of the weight. Default: weight.shape[0]; when given it must equal it. */
+  inputDim?: number;
+  /** Columns of the weight. Default: weight.shape[1]; when given it must equal it. */
+  outputDim?: number;
+  /** The weight's dtype, needed for float16 or bfloat16 bits in a Uint16Array. */
+  dtype?: D;
+  /**
+   * When true, an index outside [0, inputDim - 1] (compared before truncation; NaN included) throws a
+   * RangeError instead of clipping. Default false.
+   */
+  sparseGrad?: boolean;
+  /** Receives the result: the weight dtype's TypedArray with exactly count * outputDim elements. */
+  out?: StorageTypes[D];
+}
+
+/**
+ * Looks up rows of `weight` ([inputDim, outputDim]) for every element of `data` (any shape, any index
+ * dtype) and returns a tensor of shape [...data.shape, outputDim] and the weight's dtype, with rows copied
+ * bit for bit. Index values map to rows as MXNet's Embedding does: integers at full width, floats
+ * truncated toward zero, then clipped to [0, inputDim - 1]; NaN and -Infinity give row 0, +Infinity the
+ * last row. Plain JS numbers are read as float64.
+ */
+export function embedding<D extends DType = DType>(
+  data: TensorLike,
+  weight: WeightLike<D>,
+  options?: EmbeddingOptions<D>,
+): Tensor<D>;
