@@ -145,7 +145,7 @@ describe('row widths around the SIMD vector', () => {
 });
 
 describe('large inputs', () => {
-  // Outputs above 256 KiB are split across the thread pool in the threaded build.
+  // The threaded build splits outputs of 512 KiB or more across its threads, at least 256 KiB each.
   test('multi-threaded sizes match the reference', () => {
     const random = seededRandom(0xb16);
     const inputDim = 1000;
@@ -163,7 +163,7 @@ describe('large inputs', () => {
     const random = seededRandom(0x7a11);
     const inputDim = 300;
     const outputDim = 3;
-    const count = 70000;
+    const count = 100000;
     const weightData = randomBits(Uint16Array, inputDim * outputDim, random);
     const indexData = randomBits(Float32Array, count, random).map((value) => (random() < 0.9 ? Math.floor(random() * 320) : value));
 

@@ -1,5 +1,6 @@
-// Compile-time checks of index.d.ts, imported by package name as a consumer imports it: `tsc --noEmit --strict` must accept this file.
-// Each @ts-expect-error line must be rejected, or tsc reports the directive as unused.
+// Compile-time checks of index.d.ts, imported by package name as a consumer imports it. `tsc --noEmit
+// --strict` must accept this file, and each @ts-expect-error line must be rejected, or tsc reports the
+// directive as unused.
 import {
   BACKENDS,
   DTYPES,
