@@ -9,3 +9,6 @@ export { embedding } from './ops/embedding.js';
 export { similarity } from './ops/similarity.js';
 export { embeddingBackward } from './ops/backward.js';
 export { isRowSparse, rowSparseToDense } from './sparse.js';
+export { sgdUpdate, sgdMomUpdate, adamUpdate, adagradUpdate } from './ops/optimizers.js';
+export { SGD, Adam, AdaGrad } from './optimizers.js';
+export { Embedding } from './layers.js';
