@@ -243,3 +243,25 @@ export function embedding<D extends DType = DType>(
   weight: WeightLike<D>,
   options?: EmbeddingOptions<D>,
 ): Tensor<D>;
+
+// ---------------------------------------------------------------------------------------------------------
+// Row similarity
+// ---------------------------------------------------------------------------------------------------------
+
+export interface SimilarityOptions<D extends DType = DType> {
+  /** 'cosine' (default): dot product over both L2 norms, 0 when either vector is all zeros. 'dot': the plain dot product. */
+  metric?: 'cosine' | 'dot';
+  /** The weight's dtype, needed for float16 or bfloat16 bits in a Uint16Array. */
+  dtype?: D;
+}
+
+/**
+ * Scores every row of `weight` ([rows, cols], float32, float16 or bfloat16; a Table is read in place)
+ * against `queries` (float32 or float64, shape [cols] or [numQueries, cols]). Returns float32 scores of
+ * shape [rows] or [numQueries, rows]. Sums accumulate in float32.
+ */
+export function similarity<D extends 'float32' | 'float16' | 'bfloat16'>(
+  weight: WeightLike<D>,
+  queries: TensorLike<'float32' | 'float64'>,
+  options?: SimilarityOptions<D>,
+): Tensor<'float32'>;
