@@ -12,3 +12,6 @@ export { isRowSparse, rowSparseToDense } from './sparse.js';
 export { sgdUpdate, sgdMomUpdate, adamUpdate, adagradUpdate } from './ops/optimizers.js';
 export { SGD, Adam, AdaGrad } from './optimizers.js';
 export { Embedding } from './layers.js';
+export { embeddingBag, embeddingBagBackward } from './ops/bag.js';
+export { take, takeBackward } from './ops/take.js';
+export { quantizeTable, QuantizedTable } from './quantize.js';

@@ -8,9 +8,12 @@ import { checkBoolean, checkDimension, checkOptions } from '../options.js';
 import { allocate, copyToHeap, heapView, release, requireModule } from '../runtime.js';
 import { checkWeightShape, isTable, tableMemory } from '../table.js';
 import { isDetached, isTypedArray, toTensor } from '../tensor.js';
+import { embeddingWithExtras, usesEmbeddingExtras } from './embedding-extras.js';
 
 const FUNCTION_NAME = 'embedding';
-const OPTION_NAMES = ['inputDim', 'outputDim', 'dtype', 'sparseGrad', 'out'];
+const OPTION_NAMES = [
+  'inputDim', 'outputDim', 'dtype', 'sparseGrad', 'out', 'paddingIdx', 'maxNorm', 'normType', 'outputDtype',
+];
 
 // The weight as { shape, dtype, data? , table? } without copying anything yet.
 export function describeWeight(module, weight, dtype, functionName) {
@@ -57,6 +60,7 @@ export function checkOut(out, dtype, length, functionName) {
 export function embedding(data, weight, options) {
   const module = requireModule(FUNCTION_NAME);
   const opts = checkOptions(options, FUNCTION_NAME, OPTION_NAMES);
+  if (usesEmbeddingExtras(weight, opts)) return embeddingWithExtras(data, weight, opts);
   const sparseGrad = checkBoolean(opts.sparseGrad, `${FUNCTION_NAME}: options.sparseGrad`, false);
 
   const source = describeWeight(module, weight, opts.dtype, FUNCTION_NAME);
