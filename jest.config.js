@@ -1,4 +1,6 @@
 // The suite in tests/suite runs once per backend; package-level tests run once.
+const path = require('node:path');
+
 const BACKENDS = ['simd-threads', 'simd', 'scalar'];
 
 const backendProjects = BACKENDS.map((backend) => ({
@@ -7,10 +9,22 @@ const backendProjects = BACKENDS.map((backend) => ({
   globals: { WASM_EMBEDDING_BACKEND: backend },
 }));
 
+// The same suite against checked builds of the simd backend (`scripts/build.sh debug`): SAFE_HEAP with
+// ASSERTIONS=2, and AddressSanitizer.
+const checkedProjects = [
+  ['debug', process.env.WASM_EMBEDDING_DEBUG_DIST || path.join(__dirname, 'dist-debug')],
+  ['asan', process.env.WASM_EMBEDDING_ASAN_DIST || path.join(__dirname, 'dist-asan')],
+].map(([name, dist]) => ({
+  displayName: name,
+  testMatch: ['<rootDir>/tests/suite/**/*.test.js'],
+  globals: { WASM_EMBEDDING_BACKEND: 'simd', WASM_EMBEDDING_DIST_OVERRIDE: dist },
+}));
+
 module.exports = {
   testTimeout: 60000,
   projects: [
     ...backendProjects,
+    ...checkedProjects,
     { displayName: 'package', testMatch: ['<rootDir>/tests/package/**/*.test.js'] },
   ],
 };

@@ -140,9 +140,11 @@ export function heapView(module, ArrayType, pointer, length) {
   return new ArrayType(memoryBuffer(module), pointer, length);
 }
 
-// Bytes the allocator has handed out and not taken back.
+// Bytes the allocator has handed out and not taken back. An AddressSanitizer build reports its own
+// allocator's count, because mallinfo() does not see ASan's allocations.
 export function heapInUseBytes() {
-  return requireModule('heapInUseBytes').heapInUseBytes();
+  const module = requireModule('heapInUseBytes');
+  return module.sanitizerHeapInUseBytes ? module.sanitizerHeapInUseBytes() : module.heapInUseBytes();
 }
 
 // Allocates byteLength bytes (at least 1, 8-byte aligned), or raises a RangeError that names what needed them.
