@@ -110,32 +110,35 @@ void simd_range(const void* table, size_t rows, size_t cols, const float* querie
 
   for (size_t r = begin; r < end; ++r) {
     const void* row = base + r * row_bytes;
+    const v128_t zero = wasm_f32x4_splat(0.0f);
+    v128_t norm_acc = zero;
+    float row_norm2 = 0.0f;
 
-    // Row norm: SIMD over whole blocks, then the scalar tail.
-    v128_t norm_acc = wasm_f32x4_splat(0.0f);
-    for (size_t c = 0; c < body; c += kBlock) {
-      v128_t low, high;
-      load_block<kType>(row, c, &low, &high);
-      norm_acc = wasm_f32x4_add(norm_acc, wasm_f32x4_add(wasm_f32x4_mul(low, low), wasm_f32x4_mul(high, high)));
-    }
-    float row_norm2 = horizontal_sum(norm_acc);
-    for (size_t c = body; c < cols; ++c) {
-      const float value = load_scalar<kType>(row, c);
-      row_norm2 += value * value;
-    }
-
-    // Dot products: up to kQueryTile queries share each decoded block of the row.
+    // Up to kQueryTile queries share each decoded block of the row. The first tile also accumulates the
+    // row's norm, so a single query decodes the row once.
     for (size_t q0 = 0; q0 < num_queries; q0 += kQueryTile) {
       const size_t tile = num_queries - q0 < kQueryTile ? num_queries - q0 : kQueryTile;
-      v128_t acc[kQueryTile] = {wasm_f32x4_splat(0.0f), wasm_f32x4_splat(0.0f), wasm_f32x4_splat(0.0f),
-                                wasm_f32x4_splat(0.0f)};
+      const bool first_tile = q0 == 0;
+      v128_t acc[kQueryTile] = {zero, zero, zero, zero};
       for (size_t c = 0; c < body; c += kBlock) {
         v128_t low, high;
         load_block<kType>(row, c, &low, &high);
+        if (first_tile) {
+          norm_acc = wasm_f32x4_add(norm_acc, wasm_f32x4_add(wasm_f32x4_mul(low, low), wasm_f32x4_mul(high, high)));
+        }
         for (size_t t = 0; t < tile; ++t) {
           const float* query = queries + (q0 + t) * cols + c;
           acc[t] = wasm_f32x4_add(acc[t], wasm_f32x4_mul(low, wasm_v128_load(query)));
           acc[t] = wasm_f32x4_add(acc[t], wasm_f32x4_mul(high, wasm_v128_load(query + 4)));
+        }
+      }
+
+      // Scalar tail of the norm, then of each dot product.
+      if (first_tile) {
+        row_norm2 = horizontal_sum(norm_acc);
+        for (size_t c = body; c < cols; ++c) {
+          const float value = load_scalar<kType>(row, c);
+          row_norm2 += value * value;
         }
       }
       for (size_t t = 0; t < tile; ++t) {
