@@ -59,7 +59,7 @@ void quantize_row(const QuantizeJob& job, size_t r) {
     offset = static_cast<float>(low);
     step_count = 255.0;
   } else {
-    scale = covering_scale(std::max(-low, high), 127.0);
+    scale = covering_scale(std::max(std::fabs(low), std::fabs(high)), 127.0);
     offset = 0.0f;
     step_count = 127.0;
   }
