@@ -1,34 +1,24 @@
 // The package as a consumer installs it: `npm pack` of package.json with the built dist/, installed into
 // a scratch project, then used through require, import, a "type": "module" project, TypeScript and a
 // browser bundler. Consumer scripts run in child processes, so each one must also exit on its own.
-const { execFileSync, spawnSync } = require('node:child_process');
+const { spawnSync } = require('node:child_process');
 const fs = require('node:fs');
-const os = require('node:os');
 const path = require('node:path');
 
 const esbuild = require('esbuild');
 const ts = require('typescript');
 
-const { DIST } = require('../helpers/library');
+const { ROOT, packAndInstall, writeFile } = require('../helpers/packed');
 
-const ROOT = path.join(__dirname, '..', '..');
 const BACKENDS = ['simd-threads', 'simd', 'scalar'];
 const TSC = path.join(ROOT, 'node_modules', 'typescript', 'bin', 'tsc');
 const DOC_EXAMPLE_ROWS = [5, 6, 7, 8, 9, 15, 16, 17, 18, 19, 0, 1, 2, 3, 4, 10, 11, 12, 13, 14];
 
+let packed;
 let scratch;
 let packedFiles;
 let consumer;
 let installed;
-
-function writeFile(file, text) {
-  fs.mkdirSync(path.dirname(file), { recursive: true });
-  fs.writeFileSync(file, text);
-}
-
-function npm(args, cwd) {
-  return execFileSync('npm', [...args, '--no-audit', '--no-fund', '--loglevel=error'], { cwd, encoding: 'utf8' });
-}
 
 // Runs a script with Node in the consumer project and returns its parsed JSON output. A script that does
 // not exit within the timeout (a thread pool keeping Node alive, say) fails the test.
@@ -55,22 +45,8 @@ console.log(JSON.stringify({ info, shape: result.shape, dtype: result.dtype, dat
 `;
 
 beforeAll(() => {
-  scratch = fs.mkdtempSync(path.join(os.tmpdir(), 'wasm-embedding-package-'));
-
-  // Lay out the package root with the dist/ under test, then pack it without the build in prepack.
-  const staging = path.join(scratch, 'staging');
-  fs.mkdirSync(staging);
-  for (const file of ['package.json', 'index.d.ts', 'README.md', 'LICENSE']) {
-    if (fs.existsSync(path.join(ROOT, file))) fs.copyFileSync(path.join(ROOT, file), path.join(staging, file));
-  }
-  fs.cpSync(DIST, path.join(staging, 'dist'), { recursive: true });
-  const [pack] = JSON.parse(npm(['pack', '--json', '--ignore-scripts', '--pack-destination', scratch], staging));
-  packedFiles = pack.files.map((entry) => entry.path);
-
-  consumer = path.join(scratch, 'consumer');
-  writeFile(path.join(consumer, 'package.json'), JSON.stringify({ name: 'consumer', private: true }));
-  npm(['install', '--ignore-scripts', '--offline', path.join(scratch, pack.filename)], consumer);
-  installed = path.join(consumer, 'node_modules', 'wasm-embedding');
+  packed = packAndInstall();
+  ({ scratch, consumer, installed, packedFiles } = packed);
 
   writeFile(path.join(consumer, 'doc-example.cjs'),
     `const library = require('wasm-embedding');\n(async () => {${DOC_EXAMPLE_BODY}})();\n`);
@@ -79,7 +55,7 @@ beforeAll(() => {
 }, 180000);
 
 afterAll(() => {
-  if (scratch) fs.rmSync(scratch, { recursive: true, force: true });
+  if (packed) packed.cleanup();
 });
 
 describe('tarball contents', () => {
