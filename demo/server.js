@@ -7,14 +7,15 @@
 // work. --no-isolation serves without them, and the page then runs single-threaded.
 //
 // Usage: node demo/server.js [--port N] [--data DIR] [--no-isolation]
-// Environment: PORT, DEMO_DATA_DIR and WASM_EMBEDDING_DIST (the dist folder) set the same values.
+// Environment: PORT, DEMO_DATA_DIR and WASM_EMBEDDING_DIST (the dist folder) set the same values;
+// DEMO_WORDS and DEMO_DTYPE pick the table folder that demo/prepare-data.js writes for the same values.
 'use strict';
 
 const http = require('node:http');
 const path = require('node:path');
 const handler = require('serve-handler');
+const { ROOT, dataDirFromEnv } = require('./data-paths.js');
 
-const ROOT = path.join(__dirname, '..');
 const DEFAULT_PORT = 8173;
 const HOST = '127.0.0.1';
 
@@ -26,7 +27,7 @@ const ISOLATION_HEADERS = [
 function parseArguments(argv, env) {
   const settings = {
     port: env.PORT ?? String(DEFAULT_PORT),
-    data: env.DEMO_DATA_DIR ?? path.join(ROOT, '.cache', 'demo', 'words-50000-float16'),
+    data: dataDirFromEnv(env),
     dist: env.WASM_EMBEDDING_DIST ?? path.join(ROOT, 'dist'),
     isolation: true,
   };
