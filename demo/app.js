@@ -13,6 +13,7 @@ const NEIGHBOURS = 12;
 // n-grams shown on the map, the last ones typed, each with this many neighbours.
 const MAP_NGRAMS = 6;
 const MAP_NEIGHBOURS = 6;
+const MAP_HEIGHT = 600;
 // Output rows drawn in the heat map; longer texts show their first rows.
 const MAX_HEATMAP_ROWS = 48;
 
@@ -50,7 +51,7 @@ async function loadTable() {
   const vocab = await (await fetchOk('/data/vocab.json')).json();
   const bits = new Uint16Array(await (await fetchOk('/data/vectors.bin')).arrayBuffer());
   if (bits.length !== vocab.rows * vocab.dims) {
-    throw new Error(`/data/vectors.bin holds ${bits.length} values, but vocab.json describes ${vocab.rows} x ${vocab.dims}`);
+    throw new Error(`/data/vectors.bin holds ${bits.length} values, but vocab.json expects ${vocab.rows} x ${vocab.dims}; run demo/prepare-data.js --force`);
   }
   const table = createTable({ data: bits, shape: [vocab.rows, vocab.dims], dtype: vocab.dtype });
   vocab.ids = new Map(vocab.words.map((word, id) => [word, id]));
@@ -94,6 +95,11 @@ function topK(scores, offset, rows, k) {
   return best;
 }
 
+function isZero(values, offset, length) {
+  for (let i = offset; i < offset + length; i += 1) if (values[i] !== 0) return false;
+  return true;
+}
+
 function runLookup() {
   const { vocab, table } = demo;
   const n = selectedN();
@@ -121,7 +127,8 @@ function runLookup() {
   if (count > 0) {
     const searchStarted = performance.now();
     const scores = similarity(table, { data: means, shape: [count, dims] });
-    neighbours = Array.from({ length: count }, (_, g) => topK(scores.data, g * vocab.rows, vocab.rows, NEIGHBOURS));
+    // An n-gram of unknown words has a zero vector, whose cosine with every word is 0: it has no neighbours.
+    neighbours = Array.from({ length: count }, (_, g) => (isZero(means, g * dims, dims) ? [] : topK(scores.data, g * vocab.rows, vocab.rows, NEIGHBOURS)));
     searchMs = performance.now() - searchStarted;
   }
 
@@ -193,6 +200,13 @@ function renderNeighbours(lookup) {
   const g = demo.selected;
   elements['selected-ngram'].textContent = g >= 0 ? `“${lookup.labels[g]}”` : '–';
   const list = g >= 0 ? lookup.neighbours[g] : [];
+  if (g >= 0 && list.length === 0) {
+    const note = document.createElement('li');
+    note.className = 'note';
+    note.textContent = 'Every word of this n-gram is unknown, so its vector is zero and has no nearest words.';
+    elements.neighbours.replaceChildren(note);
+    return;
+  }
   elements.neighbours.replaceChildren(...list.map(({ id, score }) => {
     const item = document.createElement('li');
     const word = document.createElement('span');
@@ -238,6 +252,7 @@ function renderMap(lookup) {
   const neighbourIds = [];
   const positionOfId = new Map();
   for (let g = first; g < count; g += 1) {
+    if (lookup.neighbours[g].length === 0) continue;
     const links = [];
     for (const { id, score } of lookup.neighbours[g].slice(0, MAP_NEIGHBOURS)) {
       if (!positionOfId.has(id)) {
@@ -246,10 +261,10 @@ function renderMap(lookup) {
       }
       links.push(positionOfId.get(id));
     }
-    points.push({ label: lookup.labels[g], kind: 'query', group: g - first, links, detail: `n-gram ${g}` });
+    points.push({ label: lookup.labels[g], kind: 'query', group: g - first, links, index: g, detail: `n-gram ${g}` });
   }
   if (points.length === 0) {
-    demo.mapPoints = drawMap(elements.map, [], { height: 520, emptyText: 'Type some words to see them on the map' });
+    demo.mapPoints = drawMap(elements.map, [], { height: MAP_HEIGHT, emptyText: 'Type some known words to see them on the map' });
     return;
   }
 
@@ -258,7 +273,7 @@ function renderMap(lookup) {
   const neighbourValues = decode(neighbourRows.data, neighbourRows.dtype);
   const total = points.length + neighbourIds.length;
   const vectors = new Float32Array(total * dims);
-  vectors.set(lookup.means.subarray(first * dims, count * dims), 0);
+  points.forEach((point, i) => vectors.set(lookup.means.subarray(point.index * dims, (point.index + 1) * dims), i * dims));
   vectors.set(neighbourValues, points.length * dims);
 
   const coordinates = projectPca(vectors, total, dims);
@@ -271,7 +286,7 @@ function renderMap(lookup) {
     point.x = coordinates[i * 2];
     point.y = coordinates[i * 2 + 1];
   });
-  demo.mapPoints = drawMap(elements.map, points, { height: 520 });
+  demo.mapPoints = drawMap(elements.map, points, { height: MAP_HEIGHT });
 }
 
 attachTooltip(elements.map, elements['map-tooltip'], () => demo.mapPoints);

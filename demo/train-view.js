@@ -1,12 +1,12 @@
 // The training panel: starts the training worker and shows its progress, loss curve, throughput and map.
 
-import { attachTooltip, drawLossChart, drawMap } from './plots.js';
+import { attachTooltip, drawLossChart, drawMap, groupColour } from './plots.js';
 
 export function createTrainView() {
   const elements = Object.fromEntries([
     'train-start', 'train-stop', 'train-reset', 'train-steps', 'train-dims', 'train-progress', 'train-status',
     'loss-chart', 'train-loss', 'train-throughput', 'train-step', 'train-map', 'train-map-tooltip',
-    'train-neighbours',
+    'train-neighbours', 'train-legend',
   ].map((id) => [id, document.getElementById(id)]));
 
   // History read by the browser test: every progress message's step and loss.
@@ -36,6 +36,17 @@ export function createTrainView() {
     drawEmptyMap();
   }
 
+  function showLegend(groups) {
+    state.groups = groups;
+    elements['train-legend'].replaceChildren(...groups.map((name, group) => {
+      const item = document.createElement('span');
+      const dot = document.createElement('i');
+      dot.style.background = groupColour(group, 1);
+      item.append(dot, name);
+      return item;
+    }));
+  }
+
   function showProgress(message) {
     state.steps.push(message.step);
     state.losses.push(message.loss);
@@ -46,8 +57,8 @@ export function createTrainView() {
     elements['train-step'].textContent = `${message.step} / ${message.steps}`;
     drawLossChart(elements['loss-chart'], state.steps, state.losses);
     if (message.points) {
-      const points = message.points.map((point) => ({ ...point, kind: 'neighbour', detail: `group ${point.group + 1}` }));
-      state.mapPoints = drawMap(elements['train-map'], points, { height: 280 });
+      const points = message.points.map((point) => ({ ...point, kind: 'neighbour', detail: state.groups[point.group] }));
+      state.mapPoints = drawMap(elements['train-map'], points, { height: 280, robust: true });
       elements['train-neighbours'].textContent = message.neighbours
         .map(({ word, nearest }) => `${word} → ${nearest.join(', ')}`)
         .join('   ·   ');
@@ -60,6 +71,7 @@ export function createTrainView() {
       state.info = message;
       elements['train-status'].textContent =
         `ready: ${message.tokens.toLocaleString('en-US')} tokens, ${message.vocabulary.toLocaleString('en-US')}-word vocabulary, worker backend ${message.backend} × ${message.threads}`;
+      showLegend(message.groups);
       setRunning(false);
     } else if (message.type === 'progress') {
       elements['train-status'].textContent = 'training…';

@@ -29,12 +29,12 @@ const MAP_MS = 400;
 
 // Words drawn on the training map, grouped so that the colours show whether related words gather.
 const PROBE_GROUPS = [
-  ['whale', 'whales', 'sperm', 'leviathan', 'fish', 'shark'],
-  ['ship', 'boat', 'boats', 'deck', 'sail', 'mast', 'pequod'],
-  ['sea', 'ocean', 'water', 'waves', 'sky', 'wind'],
-  ['ahab', 'starbuck', 'stubb', 'queequeg', 'flask', 'captain', 'ishmael'],
-  ['one', 'two', 'three', 'four', 'five', 'hundred', 'thousand'],
-  ['head', 'hand', 'eyes', 'face', 'heart', 'body'],
+  { name: 'whales', words: ['whale', 'whales', 'sperm', 'leviathan', 'fish', 'shark'] },
+  { name: 'ships', words: ['ship', 'boat', 'boats', 'deck', 'sail', 'mast', 'pequod'] },
+  { name: 'sea and sky', words: ['sea', 'ocean', 'water', 'waves', 'sky', 'wind'] },
+  { name: 'people', words: ['ahab', 'starbuck', 'stubb', 'queequeg', 'flask', 'captain', 'ishmael'] },
+  { name: 'numbers', words: ['one', 'two', 'three', 'four', 'five', 'hundred', 'thousand'] },
+  { name: 'body', words: ['head', 'hand', 'eyes', 'face', 'heart', 'body'] },
 ];
 const NEIGHBOUR_PROBES = ['whale', 'ahab', 'sea', 'three'];
 
@@ -95,7 +95,7 @@ async function loadCorpus() {
   });
 
   const probes = [];
-  PROBE_GROUPS.forEach((words, group) => {
+  PROBE_GROUPS.forEach(({ words }, group) => {
     for (const word of words) if (ids.has(word)) probes.push({ word, id: ids.get(word), group });
   });
   return { vocabulary, ids, stream: Int32Array.from(kept), rawTokens: tokens.length, negativeTable, probes };
@@ -288,6 +288,7 @@ async function start() {
     vocabulary: corpus.vocabulary.length,
     tokens: corpus.rawTokens,
     streamTokens: corpus.stream.length,
+    groups: PROBE_GROUPS.map(({ name }) => name),
   });
 }
 
