@@ -265,3 +265,191 @@ export function similarity<D extends 'float32' | 'float16' | 'bfloat16'>(
   queries: TensorLike<'float32' | 'float64'>,
   options?: SimilarityOptions<D>,
 ): Tensor<'float32'>;
+
+// ---------------------------------------------------------------------------------------------------------
+// Beyond MXNet: embedding options, embeddingBag, take and quantized tables
+// ---------------------------------------------------------------------------------------------------------
+
+export interface EmbeddingOptions<D extends DType = DType> {
+  /**
+   * A row that receives no gradient in training; negative values count from the end. The forward still
+   * gathers it as it is, as PyTorch does. Must be in [-inputDim, inputDim - 1].
+   */
+  paddingIdx?: number;
+  /**
+   * Before the lookup, each distinct referenced row whose normType-norm exceeds maxNorm is multiplied in
+   * place by maxNorm / (norm + 1e-7). Needs a Table or a tensor with TypedArray data (float32, float64,
+   * float16 or bfloat16), which is updated.
+   */
+  maxNorm?: number;
+  /** p of the norm for maxNorm: a number > 0 or Infinity. Default 2. */
+  normType?: number;
+  /**
+   * 'float32' gathers a float16 or bfloat16 weight straight into float32 rows (the result's dtype is then
+   * float32, although the declared return type stays Tensor<D>). Default: the weight's dtype.
+   */
+  outputDtype?: 'float32' | D;
+}
+
+/**
+ * Looks up decoded rows of a quantized table: `code * scale + offset` in float32, shape
+ * [...data.shape, outputDim].
+ */
+export function embedding(
+  data: TensorLike,
+  weight: QuantizedTable,
+  options?: Omit<EmbeddingOptions<'float32'>, 'dtype' | 'maxNorm' | 'normType'>,
+): Tensor<'float32'>;
+
+/** Bag reductions of {@link embeddingBag}. */
+export type BagMode = 'sum' | 'mean' | 'max';
+
+export interface EmbeddingBagOptions<D extends DType = DType> {
+  /** 1-D data only: the start of each bag; offsets[0] must be 0, values non-decreasing and <= data.length. */
+  offsets?: TensorLike<'int8' | 'uint8' | 'int16' | 'uint16' | 'int32' | 'uint32' | 'int64'>;
+  /** Default 'mean'. Max ties go to the first position. */
+  mode?: BagMode;
+  /** offsets has one extra last element, the end of the last bag, which must equal data.length. */
+  includeLastOffset?: boolean;
+  /** Mode 'sum' only: one float32 or float64 weight per index, of data's shape. */
+  perSampleWeights?: TensorLike<'float32' | 'float64'>;
+  /** Entries of this row (negative values count from the end) are skipped and not counted by 'mean'. */
+  paddingIdx?: number;
+  inputDim?: number;
+  outputDim?: number;
+  /** The weight's dtype, needed for float16 or bfloat16 bits in a Uint16Array. */
+  dtype?: D;
+  /** Invalid indices raise a RangeError instead of clipping. */
+  sparseGrad?: boolean;
+  /** Default 'float32' ('float64' for float64 tables); a float16 or bfloat16 table may also give its own dtype. */
+  outputDtype?: 'float32' | 'float64' | 'float16' | 'bfloat16';
+  /** Receives the result: a TypedArray of the output dtype with bags * outputDim elements. */
+  out?: Float32Array | Float64Array | Uint16Array;
+}
+
+/** Result of {@link embeddingBag}. */
+export interface EmbeddingBagResult extends Tensor<'float32' | 'float64' | 'float16' | 'bfloat16'> {
+  /** Mode 'max' only: [bags, outputDim] flat positions in data of the winning rows, -1 for empty bags. */
+  maxIndices?: Int32Array;
+}
+
+/**
+ * PyTorch's EmbeddingBag: per-bag sum, mean or max of weight rows, shape [bags, outputDim]. `data` is 2-D
+ * [bags, bagLength] or 1-D with `offsets`. Empty bags give zeros. The weight is float32, float64, float16,
+ * bfloat16 (a tensor or a Table) or a QuantizedTable.
+ */
+export function embeddingBag<D extends 'float32' | 'float64' | 'float16' | 'bfloat16'>(
+  data: TensorLike,
+  weight: WeightLike<D> | QuantizedTable,
+  options?: EmbeddingBagOptions<D>,
+): EmbeddingBagResult;
+
+/** A row_sparse gradient: the listed rows of a [rows, columns] gradient; every other row is zero. */
+export interface RowSparseResult<D extends 'float32' | 'float64' = 'float32' | 'float64'> {
+  storage: 'row_sparse';
+  /** Distinct rows in ascending order. */
+  indices: Int32Array;
+  /** [indices.length, columns]; row k belongs to row indices[k]. */
+  values: Tensor<D>;
+  shape: [number, number];
+  dtype: D;
+  toDense(): Tensor<D>;
+}
+
+export interface EmbeddingBagBackwardOptions<D extends 'float32' | 'float64'> {
+  /** Rows of the gradient (the weight's inputDim). */
+  inputDim: number;
+  offsets?: EmbeddingBagOptions['offsets'];
+  mode?: BagMode;
+  includeLastOffset?: boolean;
+  perSampleWeights?: TensorLike<'float32' | 'float64'>;
+  /** This row receives no gradient, and 'mean' does not count its entries. */
+  paddingIdx?: number;
+  /** Mode 'max': the forward's maxIndices. */
+  maxIndices?: Int32Array;
+  /** Return a row_sparse gradient listing the rows that occur. */
+  sparseGrad?: boolean;
+  /** 'write' (default) or 'add' onto `grad`. */
+  gradReq?: 'write' | 'add';
+  grad?: Tensor<D> | RowSparseResult<D>;
+  out?: StorageTypes[D];
+}
+
+/**
+ * Gradient of {@link embeddingBag} with respect to the weight, dense [inputDim, outputDim] or row_sparse,
+ * in outGrad's dtype. Each row sums its contributions in data order in float64 and rounds once.
+ */
+export function embeddingBagBackward<D extends 'float32' | 'float64'>(
+  data: TensorLike,
+  outGrad: TensorLike<D>,
+  options: EmbeddingBagBackwardOptions<D>,
+): Tensor<D> | RowSparseResult<D>;
+
+/** Index modes of {@link take}. */
+export type TakeMode = 'clip' | 'wrap' | 'raise';
+
+export interface TakeOptions<D extends DType = DType> {
+  /** Default 0; negative values count from the end. */
+  axis?: number;
+  /** 'clip' (default), 'wrap' (modulo the axis length) or 'raise' (RangeError outside [-length, length - 1]). */
+  mode?: TakeMode;
+  out?: StorageTypes[D];
+}
+
+/**
+ * MXNet's take: elements of `a` along `axis` at `indices`, shape a.shape[:axis] + indices.shape +
+ * a.shape[axis + 1:], copied bit for bit in a's dtype.
+ */
+export function take<D extends DType = DType>(a: TensorLike<D>, indices: TensorLike, options?: TakeOptions<D>): Tensor<D>;
+
+export interface TakeBackwardOptions<D extends 'float32' | 'float64'> {
+  /** Shape of the array that take read. */
+  shape: readonly number[];
+  axis?: number;
+  mode?: TakeMode;
+  gradReq?: 'write' | 'add';
+  grad?: Tensor<D>;
+  out?: StorageTypes[D];
+}
+
+/** Gradient of {@link take} with respect to `a`: each element sums the outGrad elements taken from it. */
+export function takeBackward<D extends 'float32' | 'float64'>(
+  indices: TensorLike,
+  outGrad: TensorLike<D>,
+  options: TakeBackwardOptions<D>,
+): Tensor<D>;
+
+export interface QuantizeTableOptions {
+  /** 'int8' (default, symmetric) or 'uint8' (asymmetric, offset = row minimum). */
+  dtype?: 'int8' | 'uint8';
+  scheme?: 'per-row';
+  /** The weight's dtype, needed for float16 or bfloat16 bits in a Uint16Array. */
+  weightDtype?: 'float32' | 'float64' | 'float16' | 'bfloat16';
+}
+
+/** A table of 8-bit codes with a float32 scale and offset per row, in wasm memory. */
+export class QuantizedTable {
+  private constructor();
+  readonly shape: readonly [number, number];
+  readonly dtype: 'int8' | 'uint8';
+  readonly scheme: 'per-row';
+  /** Largest absolute and root-mean-square difference between the source and the decoded table. */
+  readonly reconstructionError: { readonly maxAbs: number; readonly rms: number };
+  /** Bytes of wasm memory: codes plus 8 bytes per row. */
+  readonly byteLength: number;
+  readonly disposed: boolean;
+  /** Frees the table's wasm memory. Safe to call more than once. */
+  dispose(): void;
+  /** Copies of the codes ([rows * columns]), scales and offsets (one per row). */
+  parameters(): { codes: Int8Array | Uint8Array; scales: Float32Array; offsets: Float32Array };
+  /** The decoded table, code * scale + offset, as float32. */
+  dequantize(): Tensor<'float32'>;
+}
+
+/**
+ * Quantizes a float weight row by row. Every element decodes within scale / 2 of its float32 value.
+ */
+export function quantizeTable(
+  weight: WeightLike<'float32' | 'float64' | 'float16' | 'bfloat16'>,
+  options?: QuantizeTableOptions,
+): QuantizedTable;
