@@ -13,6 +13,8 @@ const { ROOT, packAndInstall, writeFile } = require('../helpers/packed');
 const BACKENDS = ['simd-threads', 'simd', 'scalar'];
 const TSC = path.join(ROOT, 'node_modules', 'typescript', 'bin', 'tsc');
 const DOC_EXAMPLE_ROWS = [5, 6, 7, 8, 9, 15, 16, 17, 18, 19, 0, 1, 2, 3, 4, 10, 11, 12, 13, 14];
+// One tsc run took about 5 s on an idle 2-core machine and over 20 s beside a parallel build.
+const TSC_TIMEOUT = 120000;
 
 let packed;
 let scratch;
@@ -30,7 +32,7 @@ function runNode(args, cwd = consumer) {
 }
 
 function runTsc(project) {
-  const run = spawnSync(process.execPath, [TSC, '-p', project], { cwd: consumer, encoding: 'utf8', timeout: 60000 });
+  const run = spawnSync(process.execPath, [TSC, '-p', project], { cwd: consumer, encoding: 'utf8', timeout: TSC_TIMEOUT });
   return { status: run.status, output: `${run.stdout}${run.stderr}` };
 }
 
@@ -178,7 +180,7 @@ describe('TypeScript consumers', () => {
     const { status, output } = runTsc(folder);
     expect(output).toBe('');
     expect(status).toBe(0);
-  });
+  }, TSC_TIMEOUT);
 
   test('misuse fails to compile', () => {
     const folder = path.join(consumer, 'types-misuse');
@@ -197,7 +199,7 @@ const wrong: Float64Array = result.data;
     const { status, output } = runTsc(folder);
     expect(status).not.toBe(0);
     expect(output).toMatch(/misuse\.ts\(4,7\): error TS2322: Type 'Float32Array(<\w+>)?' is not assignable to type 'Float64Array/);
-  });
+  }, TSC_TIMEOUT);
 
   test('declared values match runtime exports', () => {
     const declarations = path.join(installed, 'index.d.ts');
@@ -215,7 +217,7 @@ const wrong: Float64Array = result.data;
       .toEqual({ exportedButNotDeclared: [] });
     expect({ declaredButNotExported: declared.filter((name) => !exported.includes(name)).sort() })
       .toEqual({ declaredButNotExported: [] });
-  });
+  }, TSC_TIMEOUT);
 });
 
 describe('browser bundlers', () => {

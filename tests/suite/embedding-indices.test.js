@@ -57,6 +57,12 @@ describe('float indices', () => {
     expect(rowsOf({ data: bits, dtype: 'float16' })).toEqual([2, 0, 3, 0, 0, 3, 0, 0, 3]);
   });
 
+  test('plain numbers encode to half dtypes', () => {
+    // float16 stores 3.9 as 3.900390625 and bfloat16 as 3.90625; both truncate to row 3.
+    expect(rowsOf({ data: [2.5, 3.9, -1, 1.75], dtype: 'float16' })).toEqual([2, 3, 0, 1]);
+    expect(rowsOf({ data: [2.5, 3.9, -1, 1.75], dtype: 'bfloat16' })).toEqual([2, 3, 0, 1]);
+  });
+
   test('bfloat16 bit patterns map by value', () => {
     const bits = new Uint16Array([
       0x4020, // 2.5
