@@ -9,9 +9,10 @@ import { requireModule } from './runtime.js';
 import { createTable, isTable } from './table.js';
 import { embedding } from './ops/embedding.js';
 import { embeddingBackward } from './ops/backward.js';
+import { resolvePaddingIdx } from './ops/bag.js';
 
 const CLASS_NAME = 'Embedding';
-const OPTION_NAMES = ['inputDim', 'outputDim', 'dtype', 'sparseGrad', 'weight', 'seed'];
+const OPTION_NAMES = ['inputDim', 'outputDim', 'dtype', 'sparseGrad', 'weight', 'seed', 'paddingIdx'];
 
 // Gluon's Block.initialize() defaults to initializer.Uniform(), whose scale is 0.07: U(-0.07, 0.07).
 export const DEFAULT_INIT_SCALE = 0.07;
@@ -56,12 +57,16 @@ export class Embedding {
       throw new TypeError(`${CLASS_NAME}: options.dtype must be one of ${FLOAT_DTYPES.join(', ')}, got ${describe(dtype)}`);
     }
     const seed = opts.seed ?? 0;
+    // paddingIdx: a row that receives no gradient and, in the default initialisation, starts at zero.
+    this.paddingIdx = opts.paddingIdx ?? null;
+    const paddingRow = resolvePaddingIdx(this.paddingIdx, this.inputDim, CLASS_NAME);
     if (!Number.isSafeInteger(seed)) throw new TypeError(`${CLASS_NAME}: options.seed must be an integer, got ${describe(seed)}`);
 
     const shape = [this.inputDim, this.outputDim];
     const initial = opts.weight !== undefined
       ? opts.weight
       : { data: uniformWeights(module, this.inputDim * this.outputDim, dtype, seed), shape, dtype };
+    if (opts.weight === undefined && paddingRow >= 0) initial.data.fill(0, paddingRow * this.outputDim, (paddingRow + 1) * this.outputDim);
     const weight = createTable(initial, isTable(initial) ? undefined : { dtype });
     if (weight.dtype !== dtype || weight.shape[0] !== shape[0] || weight.shape[1] !== shape[1]) {
       const message = `${CLASS_NAME}: options.weight is a [${weight.shape.join(', ')}] ${weight.dtype} weight, but the layer needs [${shape.join(', ')}] ${dtype}`;
@@ -86,7 +91,7 @@ export class Embedding {
   backward(outGrad) {
     if (this.lastData === null) throw new TypeError(`${CLASS_NAME}.backward: call forward() first`);
     return embeddingBackward(this.lastData, outGrad, {
-      inputDim: this.inputDim, outputDim: this.outputDim, sparseGrad: this.sparseGrad,
+      inputDim: this.inputDim, outputDim: this.outputDim, sparseGrad: this.sparseGrad, paddingIdx: this.paddingIdx ?? undefined,
     });
   }
 

@@ -9,6 +9,7 @@ import { allocate, copyToHeap, heapView, memoryBuffer, release, requireModule } 
 import { checkRowSparse, createRowSparse, mergeRows } from '../sparse.js';
 import { isDetached, isTypedArray, toTensor } from '../tensor.js';
 import { checkOut } from './embedding.js';
+import { embeddingBackwardWithPadding } from './padding.js';
 
 const FUNCTION_NAME = 'embeddingBackward';
 const OPTION_NAMES = ['inputDim', 'outputDim', 'sparseGrad', 'gradReq', 'grad', 'out'];
@@ -101,6 +102,7 @@ function zeroHeap(module, pointer, byteLength) {
 // Returns the gradient of embedding(data, weight) given outGrad, dense or row_sparse.
 export function embeddingBackward(data, outGrad, options) {
   const module = requireModule(FUNCTION_NAME);
+  if (options?.paddingIdx !== undefined) return embeddingBackwardWithPadding(data, outGrad, options, embeddingBackward);
   const args = validate(module, data, outGrad, options);
   const { sparseGrad, gradReq, inputDim, outputDim, shape, indices, gradient, grad, out } = args;
   const count = indices.data.length;

@@ -102,3 +102,50 @@ describe('outputDtype', () => {
     expect(() => embedding([0], { data: Float32Array.from([1, 2]), shape: [1, 2] }, { outputDtype: 'float16' })).toThrow(TypeError);
   });
 });
+
+describe('paddingIdx in the backward', () => {
+  const data = [[0, 2, 1], [2, 2, 3]];
+  const outGrad = { data: Float32Array.from({ length: 6 * 2 }, (_, i) => i + 1), shape: [2, 3, 2] };
+
+  test('dense write leaves the padding row at zero', () => {
+    const plain = library.embeddingBackward(data, outGrad, { inputDim: 4 });
+    const padded = library.embeddingBackward(data, outGrad, { inputDim: 4, paddingIdx: 2 });
+    const expected = Array.from(plain.data);
+    expected.splice(4, 2, 0, 0);
+    expect(Array.from(padded.data)).toEqual(expected);
+    const negative = library.embeddingBackward(data, outGrad, { inputDim: 4, paddingIdx: -2 });
+    expect(Array.from(negative.data)).toEqual(expected);
+  });
+
+  test('dense add keeps the padding row of grad', () => {
+    const grad = { data: Float32Array.from([1, 1, 2, 2, 3, 3, 4, 4]), shape: [4, 2], dtype: 'float32' };
+    const plain = library.embeddingBackward(data, outGrad, { inputDim: 4 });
+    library.embeddingBackward(data, outGrad, { inputDim: 4, paddingIdx: 2, gradReq: 'add', grad });
+    const expected = [1, 1, 2, 2, 3, 3, 4, 4].map((x, i) => (i === 4 || i === 5 ? x : x + plain.data[i]));
+    expect(Array.from(grad.data)).toEqual(expected);
+  });
+
+  test('row_sparse results leave out the padding row', () => {
+    const sparse = library.embeddingBackward(data, outGrad, { inputDim: 4, paddingIdx: 2, sparseGrad: true });
+    expect(Array.from(sparse.indices)).toEqual([0, 1, 3]);
+    expect(sparse.values.shape).toEqual([3, 2]);
+    const dense = library.embeddingBackward(data, outGrad, { inputDim: 4, paddingIdx: 2 });
+    expect(Array.from(sparse.toDense().data)).toEqual(Array.from(dense.data));
+  });
+
+  test('out-of-range paddingIdx raises before any work', () => {
+    expect(() => library.embeddingBackward(data, outGrad, { inputDim: 4, paddingIdx: 4 })).toThrow(RangeError);
+  });
+
+  test('Embedding layer zeroes and freezes the padding row', () => {
+    const layer = new library.Embedding({ inputDim: 5, outputDim: 3, paddingIdx: 1 });
+    const weights = layer.weight.toTensor().data;
+    expect(Array.from(weights.subarray(3, 6))).toEqual([0, 0, 0]);
+    expect(Array.from(weights.subarray(0, 3)).some((x) => x !== 0)).toBe(true);
+    layer.forward([1, 4, 1]);
+    const gradient = layer.backward({ data: new Float32Array(9).fill(1), shape: [3, 3] });
+    expect(Array.from(gradient.data.subarray(3, 6))).toEqual([0, 0, 0]);
+    expect(Array.from(gradient.data.subarray(12, 15))).toEqual([1, 1, 1]);
+    layer.dispose();
+  });
+});
