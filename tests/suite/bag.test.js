@@ -251,6 +251,28 @@ describe('embeddingBagBackward', () => {
     expect(() => embeddingBagBackward(indices, gradient, { mode: 'max', offsets, inputDim, maxIndices: wrong })).toThrow(RangeError);
   });
 
+  test('large backward is identical to the sequential reference', () => {
+    const bigRandom = ref.createRandom(31);
+    const rows = 300;
+    const columns = 40;
+    const bigIndices = ref.randomInts(bigRandom, 20000, 0, rows);
+    const bigOffsets = [];
+    for (let start = 0; start < 20000; start += 1 + Math.floor(bigRandom() * 30)) bigOffsets.push(start);
+    const bigStarts = ref.bagStarts({ count: 20000, offsets: bigOffsets });
+    const bigGrad = ref.randomFloats(bigRandom, bigOffsets.length * columns, 5);
+    const bigTable = makeTable(32, rows, columns);
+    for (const mode of ['sum', 'mean', 'max']) {
+      const options = { mode, offsets: bigOffsets, inputDim: rows };
+      if (mode === 'max') options.maxIndices = embeddingBag(bigIndices, bigTable, { mode, offsets: bigOffsets }).maxIndices;
+      const result = embeddingBagBackward(bigIndices, { data: bigGrad, shape: [bigOffsets.length, columns] }, options);
+      const expected = ref.bagBackward({
+        indices: bigIndices, starts: bigStarts, inputDim: rows, outGrad: bigGrad, outputDim: columns, mode,
+        maxIndices: options.maxIndices,
+      });
+      expect(Array.from(result.data)).toEqual(Array.from(expected.data));
+    }
+  });
+
   test('empty data gives zero gradients', () => {
     const dense = embeddingBagBackward([], { data: new Float32Array(0), shape: [0, 3] }, { offsets: [], inputDim: 4 });
     expect(Array.from(dense.data)).toEqual(new Array(12).fill(0));
