@@ -1,8 +1,9 @@
 // Per-row 8-bit quantization of float32 tables, and gathers that decode rows to float32 on the way out.
 //
 // int8 (symmetric): scale = max|x| / 127, code = round(x / scale) in [-127, 127], offset 0.
-// uint8 (asymmetric, the layout of FBGEMM's 8-bit rowwise tables): scale = (max - min) / 255,
-// code = round((x - min) / scale) in [0, 255], offset = min, so the row's zero point is -min / scale.
+// uint8 (asymmetric, as PyTorch's embedding_bag_byte_prepack stores a scale and bias = min per row):
+// scale = (max - min) / 255, code = round((x - min) / scale) in [0, 255], offset = min, so the row's
+// zero point is -min / scale.
 // Decoding is code * scale + offset in float32. Rounding is to nearest, ties to even, and each scale is
 // nudged up when needed so that every element satisfies |x - decode(code)| <= scale / 2 up to float32
 // rounding of the decode itself. A row of zeros (or a constant uint8 row) gets scale 0 and decodes exactly.

@@ -1,5 +1,5 @@
 // Table rows read as float32 values, whatever their storage: float32, float16, bfloat16, or 8-bit codes
-// with a per-row scale and offset. The bag, the decoding gather and the quantizer share these readers.
+// with a per-row scale and offset. The bag and the decoding gather share these readers.
 //
 // A reader's row(r) returns a view with at(d), the element d as float, and (in SIMD builds) load4(d), the
 // elements d..d+3 as f32x4. Quantized elements decode as code * scale + offset; symmetric int8 rows have
