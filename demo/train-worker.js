@@ -41,6 +41,7 @@ const NEIGHBOUR_PROBES = ['whale', 'ahab', 'sea', 'three'];
 let corpus = null; // { vocabulary, stream, negativeTable, probes }
 let model = null; // { dims, inputTable, outputTable, optimizer, step, random }
 let running = false;
+let runId = 0;
 
 function post(message) {
   self.postMessage(message);
@@ -223,9 +224,13 @@ function describeModel() {
 }
 
 async function train(steps) {
+  // A stop or reset followed at once by a start begins a new run while the old loop still waits for its
+  // next turn; the run id ends the old loop then.
+  runId += 1;
+  const run = runId;
   running = true;
   let lastMap = 0;
-  while (running && model.step < steps) {
+  while (running && run === runId && model !== null && model.step < steps) {
     const started = performance.now();
     let losses = 0;
     let count = 0;
@@ -240,7 +245,8 @@ async function train(steps) {
       step: model.step,
       steps,
       loss: losses / count,
-      tokensPerSecond: (count * BATCH * (1 + 2 * WINDOW)) / seconds,
+      // Each batch row trains one token of the text: its centre word.
+      tokensPerSecond: (count * BATCH) / seconds,
     };
     if (now - lastMap > MAP_MS || model.step >= steps) {
       Object.assign(message, describeModel());
@@ -250,9 +256,11 @@ async function train(steps) {
     // Yield to the event loop so that stop and reset messages are handled.
     await new Promise((resolve) => setTimeout(resolve, 0));
   }
-  const finished = model.step >= steps;
+  if (run !== runId) return;
   running = false;
-  post({ type: finished ? 'done' : 'stopped', step: model.step });
+  // A reset during the run has disposed the model and already reported itself.
+  if (model === null) return;
+  post({ type: model.step >= steps ? 'done' : 'stopped', step: model.step });
 }
 
 async function handle(message) {

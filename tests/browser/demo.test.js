@@ -223,6 +223,23 @@ describeBrowser('demo in Chromium', () => {
       await page.screenshot({ path: path.join(ARTIFACTS, 'isolated-training.png'), fullPage: true });
       expect(errors).toEqual([]);
     });
+
+    test('training stops and resets', async () => {
+      await page.fill('#train-steps', '100000');
+      await page.click('#train-start');
+      await page.waitForFunction(() => window.demo.train.losses.length > 0 && window.demo.train.running, null, { timeout: 60000 });
+      await page.click('#train-stop');
+      await page.waitForFunction(() => /stopped at step/.test(document.getElementById('train-status').textContent), null, { timeout: 60000 });
+      const stoppedAt = Number((await page.textContent('#train-status')).match(/step (\d+)/)[1]);
+      expect(stoppedAt).toBeGreaterThan(TRAINING_STEPS);
+      expect(stoppedAt).toBeLessThan(100000);
+
+      await page.click('#train-reset');
+      await page.waitForFunction(() => /^reset/.test(document.getElementById('train-status').textContent), null, { timeout: 60000 });
+      expect(await page.evaluate(() => window.demo.train.losses.length)).toBe(0);
+      expect(await page.textContent('#train-step')).toBe('0');
+      expect(errors).toEqual([]);
+    });
   });
 
   describe('demo page without isolation headers', () => {
