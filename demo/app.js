@@ -130,21 +130,41 @@ function runLookup() {
     }
   }
 
-  let searchMs = 0;
-  let neighbours = [];
-  if (count > 0) {
-    const searchStarted = performance.now();
-    const scores = similarity(table, { data: means, shape: [count, dims] });
-    // An n-gram of unknown words has a zero vector, whose cosine with every word is 0: it has no neighbours.
-    neighbours = Array.from({ length: count }, (_, g) => (isZero(means, g * dims, dims) ? [] : topK(scores.data, g * vocab.rows, vocab.rows, NEIGHBOURS)));
-    searchMs = performance.now() - searchStarted;
-  }
-
   const labels = Array.from({ length: count }, (_, g) => tokens.slice(g, g + n).join(' '));
-  demo.lastLookup = { n, tokens, ids, indices, output, values, means, labels, neighbours, lookupMs, searchMs };
+  const neighbours = new Array(count).fill(null);
+  demo.lastLookup = { n, tokens, ids, indices, output, values, means, labels, neighbours, lookupMs, searchMs: 0 };
   demo.lookupTimes.push(lookupMs);
   if (demo.selected === undefined || demo.selected >= count) demo.selected = count - 1;
+
+  // Neighbours of the n-grams the map shows and of the selected one; others are searched when clicked.
+  const wanted = new Set([demo.selected]);
+  for (let g = Math.max(count - MAP_NGRAMS, 0); g < count; g += 1) wanted.add(g);
+  findNeighbours(demo.lastLookup, [...wanted].filter((g) => g >= 0));
   render();
+}
+
+// Fills lookup.neighbours[g] for each g in groups with one similarity call over the whole table.
+function findNeighbours(lookup, groups) {
+  const { vocab, table } = demo;
+  const dims = vocab.dims;
+  // An n-gram of unknown words has a zero vector, whose cosine with every word is 0: it has no neighbours.
+  const pending = [];
+  for (const g of groups) {
+    if (lookup.neighbours[g] !== null) continue;
+    if (isZero(lookup.means, g * dims, dims)) lookup.neighbours[g] = [];
+    else pending.push(g);
+  }
+  if (pending.length === 0) return;
+
+  const queries = new Float32Array(pending.length * dims);
+  pending.forEach((g, i) => queries.set(lookup.means.subarray(g * dims, (g + 1) * dims), i * dims));
+  const started = performance.now();
+  const scores = similarity(table, { data: queries, shape: [pending.length, dims] });
+  pending.forEach((g, i) => {
+    lookup.neighbours[g] = topK(scores.data, i * vocab.rows, vocab.rows, NEIGHBOURS);
+  });
+  lookup.searchMs = performance.now() - started;
+  lookup.searchCount = pending.length;
 }
 
 function render() {
@@ -154,7 +174,8 @@ function render() {
   elements['output-shape'].textContent = `[${lookup.output.shape.join(', ')}]`;
   elements['lookup-time'].textContent = formatMs(lookup.lookupMs);
   elements['lookup-median'].textContent = `median ${formatMs(median(demo.lookupTimes.slice(-MEDIAN_WINDOW)))} of ${Math.min(demo.lookupTimes.length, MEDIAN_WINDOW)}`;
-  elements['search-time'].textContent = lookup.neighbours.length ? formatMs(lookup.searchMs) : '–';
+  elements['search-time'].textContent = lookup.searchCount ? formatMs(lookup.searchMs) : '–';
+  elements['search-time'].title = lookup.searchCount ? `cosine of ${lookup.searchCount} n-gram vector(s) with every row` : '';
   renderHeatmap(lookup);
   renderNgrams(lookup);
   renderNeighbours(lookup);
@@ -198,6 +219,7 @@ function renderNgrams(lookup) {
     row.append(name, strip);
     row.addEventListener('click', () => {
       demo.selected = g;
+      findNeighbours(lookup, [g]);
       render();
     });
     requestAnimationFrame(() => drawStrip(strip, lookup.means.subarray(g * dims, (g + 1) * dims), demo.heatmapScale));
