@@ -158,19 +158,37 @@ export function drawMap(canvas, points, { height, emptyText, robust = false } = 
     }
   }
 
-  context.textBaseline = 'bottom';
-  context.textAlign = 'left';
-  for (const point of placed) {
-    const query = point.kind === 'query';
-    context.font = query ? `bold 13px system-ui, "DejaVu Sans", sans-serif` : FONT;
-    context.fillStyle = query ? '#1d2330' : '#4b5263';
-    // Labels that would leave the canvas on the right go to the point's left.
-    const gap = query ? 8 : 5;
-    const textWidth = context.measureText(point.label).width;
-    const x = point.px + gap + textWidth > width - 2 ? point.px - gap - textWidth : point.px + gap;
-    context.fillText(point.label, x, point.py - 2);
-  }
+  drawLabels(context, placed, width, canvasHeight);
   return placed;
+}
+
+// Places labels greedily, queries first, at the first of a few spots around each point that overlaps no
+// label drawn so far. A neighbour label with no free spot is left out (its tooltip still names it).
+function drawLabels(context, placed, width, height) {
+  const boxes = [];
+  const overlaps = (box) => boxes.some((other) => box.x < other.x + other.w && other.x < box.x + box.w && box.y < other.y + other.h && other.y < box.y + box.h);
+  const order = [...placed].sort((a, b) => (a.kind === 'query' ? 0 : 1) - (b.kind === 'query' ? 0 : 1));
+
+  context.textBaseline = 'top';
+  context.textAlign = 'left';
+  for (const point of order) {
+    const query = point.kind === 'query';
+    context.font = query ? 'bold 13px system-ui, "DejaVu Sans", sans-serif' : FONT;
+    const w = context.measureText(point.label).width;
+    const h = query ? 15 : 13;
+    const gap = query ? 8 : 5;
+    const spots = [
+      [point.px + gap, point.py - h], [point.px + gap, point.py], [point.px - gap - w, point.py - h],
+      [point.px - gap - w, point.py], [point.px - w / 2, point.py - h - gap], [point.px - w / 2, point.py + gap],
+    ].map(([x, y]) => ({ x, y, w, h }))
+      .filter((box) => box.x >= 2 && box.x + box.w <= width - 2 && box.y >= 2 && box.y + box.h <= height - 2);
+    const free = spots.find((box) => !overlaps(box));
+    if (!free && !query) continue;
+    const box = free ?? spots[0] ?? { x: point.px + gap, y: point.py - h, w, h };
+    boxes.push(box);
+    context.fillStyle = query ? '#1d2330' : '#4b5263';
+    context.fillText(point.label, box.x, box.y);
+  }
 }
 
 // [low, high] of values: the full range, or the 5th and 95th percentiles when robust.
