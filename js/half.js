@@ -29,19 +29,21 @@ function toBitsArray(bits, functionName) {
   return bits;
 }
 
-// Encodes a Float32Array or Float64Array as float16 or bfloat16 bits with the given module.
-export function encodeHalfWith(module, source, dtype) {
+// Encodes a Float32Array or Float64Array as float16 or bfloat16 bits with the given module. functionName,
+// when given, starts the message of a memory error.
+export function encodeHalfWith(module, source, dtype, functionName) {
   const wide = source instanceof Float64Array;
   const kernel = dtype === 'float16'
     ? (wide ? module.encodeHalfFromF64 : module.encodeHalfFromF32)
     : (wide ? module.encodeBFloat16FromF64 : module.encodeBFloat16FromF32);
 
   const count = source.length;
+  const purpose = `${functionName ? `${functionName}: ` : ''}encoding ${count} values as ${dtype}`;
   let sourcePointer = 0;
   let bitsPointer = 0;
   try {
-    sourcePointer = copyToHeap(module, source, `encoding ${count} values as ${dtype}`);
-    bitsPointer = allocate(module, count * 2, `encoding ${count} values as ${dtype}`);
+    sourcePointer = copyToHeap(module, source, purpose);
+    bitsPointer = allocate(module, count * 2, purpose);
     kernel(sourcePointer, count, bitsPointer);
     return heapView(module, Uint16Array, bitsPointer, count).slice();
   } finally {
@@ -50,14 +52,15 @@ export function encodeHalfWith(module, source, dtype) {
   }
 }
 
-function decodeWith(module, bits, dtype) {
+function decodeWith(module, bits, dtype, functionName) {
   const kernel = dtype === 'float16' ? module.decodeHalfToF32 : module.decodeBFloat16ToF32;
   const count = bits.length;
+  const purpose = `${functionName}: decoding ${count} ${dtype} values`;
   let bitsPointer = 0;
   let valuesPointer = 0;
   try {
-    bitsPointer = copyToHeap(module, bits, `decoding ${count} ${dtype} values`);
-    valuesPointer = allocate(module, count * 4, `decoding ${count} ${dtype} values`);
+    bitsPointer = copyToHeap(module, bits, purpose);
+    valuesPointer = allocate(module, count * 4, purpose);
     kernel(bitsPointer, count, valuesPointer);
     return heapView(module, Float32Array, valuesPointer, count).slice();
   } finally {
@@ -68,22 +71,22 @@ function decodeWith(module, bits, dtype) {
 
 export function toFloat16(values) {
   const module = requireModule('toFloat16');
-  return encodeHalfWith(module, toSourceArray(values, 'toFloat16'), 'float16');
+  return encodeHalfWith(module, toSourceArray(values, 'toFloat16'), 'float16', 'toFloat16');
 }
 
 export function toBFloat16(values) {
   const module = requireModule('toBFloat16');
-  return encodeHalfWith(module, toSourceArray(values, 'toBFloat16'), 'bfloat16');
+  return encodeHalfWith(module, toSourceArray(values, 'toBFloat16'), 'bfloat16', 'toBFloat16');
 }
 
 export function fromFloat16(bits) {
   const module = requireModule('fromFloat16');
-  return decodeWith(module, toBitsArray(bits, 'fromFloat16'), 'float16');
+  return decodeWith(module, toBitsArray(bits, 'fromFloat16'), 'float16', 'fromFloat16');
 }
 
 export function fromBFloat16(bits) {
   const module = requireModule('fromBFloat16');
-  return decodeWith(module, toBitsArray(bits, 'fromBFloat16'), 'bfloat16');
+  return decodeWith(module, toBitsArray(bits, 'fromBFloat16'), 'bfloat16', 'fromBFloat16');
 }
 
 // Decodes one float16 or bfloat16 value in JS, for error messages and tests of single values.

@@ -80,7 +80,7 @@ export class Embedding {
   // Looks up data's rows. The indices are kept (copied) for the next backward().
   forward(data) {
     const module = requireModule(`${CLASS_NAME}.forward`);
-    const indices = toIndexTensor(module, data, 'data');
+    const indices = toIndexTensor(module, data, `${CLASS_NAME}.forward: data`);
     const output = embedding(indices, this.weight, { sparseGrad: this.sparseGrad });
     this.lastData = { data: indices.data.slice(), shape: indices.shape.slice(), dtype: indices.dtype };
     return output;

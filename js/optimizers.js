@@ -46,7 +46,7 @@ class Optimizer {
     const given = Object.entries(opts).filter(([key, value]) => value !== undefined && key !== 'multiPrecision' && !ignored.includes(key));
     this.options = { ...defaults, ...Object.fromEntries(given) };
     // Validate now, so a bad option raises in the constructor rather than in the first step().
-    resolveHyperparameters(functionName, this.options);
+    resolveHyperparameters(functionName, this.options, className);
     this.states = new Map();
     this.disposed = false;
   }
@@ -57,7 +57,7 @@ class Optimizer {
   }
 
   set lr(value) {
-    resolveHyperparameters(this.functionName, { ...this.options, lr: value });
+    resolveHyperparameters(this.functionName, { ...this.options, lr: value }, this.className);
     this.options.lr = value;
   }
 
@@ -66,7 +66,7 @@ class Optimizer {
   stateFor(weight) {
     let state = this.states.get(weight);
     if (state !== undefined) return state;
-    const dtype = isTable(weight) ? weight.dtype : toTensor(weight, 'weight').dtype;
+    const dtype = isTable(weight) ? weight.dtype : toTensor(weight, `${this.className}.step: weight`).dtype;
     const mixed = this.multiPrecision && (dtype === 'float16' || dtype === 'bfloat16');
     let master = null;
     if (mixed) {

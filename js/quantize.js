@@ -12,7 +12,7 @@ import { checkOptions } from './options.js';
 import {
   allocate, copyToHeap, currentGeneration, heapView, release, requireModule,
 } from './runtime.js';
-import { checkWeightShape, isTable } from './table.js';
+import { checkWeightShape, isTable, tableMemory } from './table.js';
 import { toTensor } from './tensor.js';
 
 const FUNCTION_NAME = 'quantizeTable';
@@ -145,9 +145,10 @@ export function quantizeTable(weight, options) {
     throw new TypeError(`${FUNCTION_NAME}: options.scheme must be 'per-row', got ${describe(scheme)}`);
   }
 
+  if (isTable(weight)) tableMemory(weight, FUNCTION_NAME);
   const tensor = isTable(weight)
     ? weight.toTensor()
-    : toTensor(weight, 'weight', { dtype: opts.weightDtype, encodeHalf: (values, name) => encodeHalfWith(module, values, name) });
+    : toTensor(weight, `${FUNCTION_NAME}: weight`, { dtype: opts.weightDtype, encodeHalf: (values, name) => encodeHalfWith(module, values, name) });
   if (isTable(weight) && opts.weightDtype !== undefined && opts.weightDtype !== weight.dtype) {
     throw new TypeError(`${FUNCTION_NAME}: weight is a ${weight.dtype} table, but options.weightDtype is ${describe(opts.weightDtype)}`);
   }

@@ -72,6 +72,7 @@ export function checkWeightShape(shape, argument) {
 export function createTable(weight, options) {
   const module = requireModule('createTable');
   const { dtype } = checkOptions(options, 'createTable', ['dtype']);
+  if (isTable(weight)) tableMemory(weight, 'createTable');
   const tensor = isTable(weight)
     ? weight.toTensor()
     : toTensor(weight, 'createTable: weight', { dtype, encodeHalf: (values, name) => encodeHalfWith(module, values, name) });

@@ -18,7 +18,7 @@ const MAX_ROWS = 2 ** 31 - 1;
 
 // Normalises outGrad and checks that it is a float tensor.
 export function toGradientTensor(module, outGrad, argument, functionName) {
-  const tensor = toTensor(outGrad, argument, { encodeHalf: (values, name) => encodeHalfWith(module, values, name) });
+  const tensor = toTensor(outGrad, `${functionName}: ${argument}`, { encodeHalf: (values, name) => encodeHalfWith(module, values, name) });
   if (!isFloatDtype(tensor.dtype)) {
     throw new TypeError(`${functionName}: ${argument} must have a float dtype (float32, float64, float16 or bfloat16), got ${tensor.dtype}`);
   }
@@ -36,7 +36,7 @@ function checkDenseGrad(grad, shape, dtype) {
   if (grad === null || typeof grad !== 'object' || !isTypedArray(grad.data)) {
     throw new TypeError(`${FUNCTION_NAME}: options.grad must be a dense gradient { data, shape, dtype } with TypedArray data for gradReq 'add', got ${describe(grad)}`);
   }
-  const tensor = toTensor(grad, 'options.grad');
+  const tensor = toTensor(grad, `${FUNCTION_NAME}: options.grad`);
   if (tensor.dtype !== dtype) {
     throw new TypeError(`${FUNCTION_NAME}: options.grad has dtype ${tensor.dtype}, but outGrad has dtype ${dtype}`);
   }
@@ -58,7 +58,7 @@ function validate(module, data, outGrad, options) {
   }
   const inputDim = checkDimension(opts.inputDim, `${FUNCTION_NAME}: options.inputDim`, MAX_ROWS);
 
-  const indices = toIndexTensor(module, data, 'data');
+  const indices = toIndexTensor(module, data, `${FUNCTION_NAME}: data`);
   const gradient = toGradientTensor(module, outGrad, 'outGrad', FUNCTION_NAME);
   const outputDim = resolveOutputDim(opts.outputDim, indices.shape, gradient.shape);
   const expected = [...indices.shape, outputDim];

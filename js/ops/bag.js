@@ -37,7 +37,7 @@ function checkMode(value, functionName) {
 
 // Offsets as plain integers; any integer dtype or plain integer numbers.
 function toOffsetValues(offsets, functionName) {
-  const tensor = toTensor(offsets, 'options.offsets', { plainDefault: 'float64' });
+  const tensor = toTensor(offsets, `${functionName}: options.offsets`, { plainDefault: 'float64' });
   if (tensor.shape.length !== 1) {
     throw new RangeError(`${functionName}: options.offsets must be 1-D, got shape ${formatShape(tensor.shape)}`);
   }
@@ -123,7 +123,7 @@ function resolvePerSampleWeights(value, mode, indices, ArrayType, functionName) 
   if (mode !== 'sum') {
     throw new TypeError(`${functionName}: options.perSampleWeights needs mode 'sum', got mode ${describe(mode)}`);
   }
-  const tensor = toTensor(value, 'options.perSampleWeights');
+  const tensor = toTensor(value, `${functionName}: options.perSampleWeights`);
   if (tensor.dtype !== 'float32' && tensor.dtype !== 'float64') {
     throw new TypeError(`${functionName}: options.perSampleWeights must be float32 or float64, got ${tensor.dtype}`);
   }
@@ -163,7 +163,7 @@ export function embeddingBag(data, weight, options) {
     throw new TypeError(`${FORWARD_NAME}: weight must be float32, float64, float16, bfloat16 or a quantized table, got ${source.dtype}`);
   }
   const [inputDim, outputDim] = resolveDims(opts, source.shape, FORWARD_NAME);
-  const indices = toIndexTensor(module, data, 'data');
+  const indices = toIndexTensor(module, data, `${FORWARD_NAME}: data`);
   const starts = resolveBags(indices, opts.offsets, includeLastOffset, FORWARD_NAME);
   const paddingRow = resolvePaddingIdx(opts.paddingIdx, inputDim, FORWARD_NAME);
   const accumulate = source.dtype === 'float64' ? 'float64' : 'float32';
@@ -252,7 +252,7 @@ function checkDenseGrad(grad, shape, dtype, functionName) {
   if (grad === null || typeof grad !== 'object' || !isTypedArray(grad.data)) {
     throw new TypeError(`${functionName}: options.grad must be a dense gradient { data, shape, dtype } with TypedArray data for gradReq 'add', got ${describe(grad)}`);
   }
-  const tensor = toTensor(grad, 'options.grad');
+  const tensor = toTensor(grad, `${functionName}: options.grad`);
   if (tensor.dtype !== dtype) {
     throw new TypeError(`${functionName}: options.grad has dtype ${tensor.dtype}, but outGrad has dtype ${dtype}`);
   }
@@ -277,7 +277,7 @@ function validateBackward(module, data, outGrad, options) {
   }
   const inputDim = checkDimension(opts.inputDim, `${BACKWARD_NAME}: options.inputDim`, MAX_POSITIONS);
 
-  const indices = toIndexTensor(module, data, 'data');
+  const indices = toIndexTensor(module, data, `${BACKWARD_NAME}: data`);
   const starts = resolveBags(indices, opts.offsets, includeLastOffset, BACKWARD_NAME);
   const bagCount = starts.length - 1;
   const gradient = toGradientTensor(module, outGrad, 'outGrad', BACKWARD_NAME);

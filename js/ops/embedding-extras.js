@@ -46,7 +46,7 @@ function applyMaxNorm(module, data, weight, source, inputDim, opts) {
     throw new TypeError(`${FUNCTION_NAME}: options.maxNorm updates the weight in place, so weight must be a Table or a tensor with TypedArray data, got ${describe(weight)}`);
   }
   const sparseGrad = checkBoolean(opts.sparseGrad, `${FUNCTION_NAME}: options.sparseGrad`, false);
-  const indices = toIndexTensor(module, data, 'data');
+  const indices = toIndexTensor(module, data, `${FUNCTION_NAME}: data`);
   const count = indices.data.length;
   if (count === 0 || inputDim === 0) return;
 
@@ -73,7 +73,7 @@ function applyMaxNorm(module, data, weight, source, inputDim, opts) {
 // Gathers rows decoded to float32 from a float16, bfloat16 or quantized table.
 function gatherDecoded(module, data, source, inputDim, outputDim, opts) {
   const sparseGrad = checkBoolean(opts.sparseGrad, `${FUNCTION_NAME}: options.sparseGrad`, false);
-  const indices = toIndexTensor(module, data, 'data');
+  const indices = toIndexTensor(module, data, `${FUNCTION_NAME}: data`);
   const count = indices.data.length;
   const shape = [...indices.shape, outputDim];
   const length = count * outputDim;

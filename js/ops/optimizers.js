@@ -35,11 +35,12 @@ const isFiniteNumber = (value) => Number.isFinite(value);
 const inUnitInterval = (value) => value >= 0 && value < 1;
 
 // Validates the options of functionName and returns the kernel's hyperparameters with defaults applied.
-export function resolveHyperparameters(functionName, options) {
+// Error messages name caller, an optimizer class, when given, and the op otherwise.
+export function resolveHyperparameters(functionName, options, caller = functionName) {
   const kind = UPDATE_KINDS[functionName];
-  const opts = checkOptions(options, functionName, [...COMMON_OPTIONS, ...Object.keys(kind.defaults)]);
-  const name = (key) => `${functionName}: options.${key}`;
-  if (opts.lr === undefined) throw new TypeError(`${functionName}: options.lr is missing; give the learning rate`);
+  const opts = checkOptions(options, caller, [...COMMON_OPTIONS, ...Object.keys(kind.defaults)]);
+  const name = (key) => `${caller}: options.${key}`;
+  if (opts.lr === undefined) throw new TypeError(`${caller}: options.lr is missing; give the learning rate`);
 
   const params = {
     lr: checkNumber(opts.lr, name('lr'), 'a finite number >= 0', (v) => Number.isFinite(v) && v >= 0),

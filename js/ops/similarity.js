@@ -16,7 +16,7 @@ const WEIGHT_DTYPES = ['float32', 'float16', 'bfloat16'];
 
 // The queries as a Float32Array of numQueries * cols values, and the output shape's leading part.
 function toQueries(queries, cols) {
-  const tensor = toTensor(queries, 'queries');
+  const tensor = toTensor(queries, `${FUNCTION_NAME}: queries`);
   if (tensor.dtype !== 'float32' && tensor.dtype !== 'float64') {
     throw new TypeError(`${FUNCTION_NAME}: queries must be float32 or float64, got ${tensor.dtype}; decode float16 or bfloat16 bits with fromFloat16 or fromBFloat16 first`);
   }

@@ -73,12 +73,12 @@ export function take(a, indices, options) {
   const module = requireModule(FORWARD_NAME);
   const opts = checkOptions(options, FORWARD_NAME, ['axis', 'mode', 'out']);
   const mode = checkMode(opts.mode, FORWARD_NAME);
-  const array = toTensor(a, 'a', { encodeHalf: (values, name) => encodeHalfWith(module, values, name) });
+  const array = toTensor(a, `${FORWARD_NAME}: a`, { encodeHalf: (values, name) => encodeHalfWith(module, values, name) });
   if (array.shape.length === 0) {
     throw new RangeError(`${FORWARD_NAME}: a must have at least one dimension, got a 0-d tensor`);
   }
   const axis = normalizeAxis(opts.axis, array.shape.length, FORWARD_NAME);
-  const index = toIndexTensor(module, indices, 'indices');
+  const index = toIndexTensor(module, indices, `${FORWARD_NAME}: indices`);
   const { outer, axisLength, inner, resultShape } = layout(array.shape, axis, index.shape, FORWARD_NAME);
   const count = index.data.length;
   checkTakeable(count, axisLength, axis, FORWARD_NAME);
@@ -114,7 +114,7 @@ function checkDenseGrad(grad, shape, dtype) {
   if (grad === null || typeof grad !== 'object' || !isTypedArray(grad.data)) {
     throw new TypeError(`${BACKWARD_NAME}: options.grad must be a dense gradient { data, shape, dtype } with TypedArray data for gradReq 'add', got ${describe(grad)}`);
   }
-  const tensor = toTensor(grad, 'options.grad');
+  const tensor = toTensor(grad, `${BACKWARD_NAME}: options.grad`);
   if (tensor.dtype !== dtype) {
     throw new TypeError(`${BACKWARD_NAME}: options.grad has dtype ${tensor.dtype}, but outGrad has dtype ${dtype}`);
   }
@@ -143,7 +143,7 @@ export function takeBackward(indices, outGrad, options) {
     throw new TypeError(`${BACKWARD_NAME}: options.gradReq must be 'write' or 'add', got ${describe(gradReq)}`);
   }
 
-  const index = toIndexTensor(module, indices, 'indices');
+  const index = toIndexTensor(module, indices, `${BACKWARD_NAME}: indices`);
   const gradient = toGradientTensor(module, outGrad, 'outGrad', BACKWARD_NAME);
   if (gradient.dtype !== 'float32' && gradient.dtype !== 'float64') {
     // NOTE: float16 and bfloat16 outGrad are not supported; decode them to float32 first.
