@@ -453,3 +453,195 @@ export function quantizeTable(
   weight: WeightLike<'float32' | 'float64' | 'float16' | 'bfloat16'>,
   options?: QuantizeTableOptions,
 ): QuantizedTable;
+
+// ---------------------------------------------------------------------------------------------------------
+// Training: embedding backward, row_sparse gradients, optimizers and the Embedding layer
+// ---------------------------------------------------------------------------------------------------------
+
+/**
+ * A row_sparse gradient of shape [rows, columns] in a float dtype. `indices` lists distinct rows in
+ * ascending order, row k of `values` belongs to row `indices[k]`, and every other row is zero. Returned by
+ * {@link embeddingBackward} with `sparseGrad: true`.
+ */
+export interface RowSparseGradient<D extends FloatDType = FloatDType> {
+  storage: 'row_sparse';
+  indices: Int32Array;
+  /** [indices.length, columns]. */
+  values: Tensor<D>;
+  shape: [number, number];
+  dtype: D;
+  /** Returns the dense [rows, columns] tensor. */
+  toDense(): Tensor<D>;
+}
+
+/** A row_sparse gradient given by a caller: `values.data` must be the dtype's TypedArray. */
+export interface RowSparseInput<D extends FloatDType = FloatDType> {
+  storage: 'row_sparse';
+  indices: Int32Array;
+  values: { data: StorageTypes[D]; shape?: readonly number[]; dtype?: D };
+  shape: readonly [number, number] | readonly number[];
+  dtype: D;
+}
+
+/** True for an object whose `storage` is 'row_sparse'. */
+export function isRowSparse(value: unknown): value is RowSparseGradient;
+
+/** Returns the dense [rows, columns] tensor of a row_sparse gradient. */
+export function rowSparseToDense<D extends FloatDType>(gradient: RowSparseInput<D>): Tensor<D>;
+
+export interface EmbeddingBackwardOptions<D extends FloatDType = FloatDType> {
+  /** Rows of the gradient (the weight's inputDim). Required. */
+  inputDim: number;
+  /** Columns; default outGrad.shape's last dimension. */
+  outputDim?: number;
+  /**
+   * Return a row_sparse gradient listing the rows that occur, sorted and distinct. Invalid indices
+   * (outside [0, inputDim - 1] before truncation, NaN included) then raise a RangeError.
+   */
+  sparseGrad?: boolean;
+  /** 'write' (default) returns a new gradient; 'add' adds onto `grad` and returns it. */
+  gradReq?: 'write' | 'add';
+  /**
+   * For 'add': a dense tensor with TypedArray data (updated in place) or a row_sparse gradient (its
+   * `indices` and `values` are replaced by the merged row set). Same shape and dtype as the result.
+   */
+  grad?: Tensor<D> | TensorObject<D> | RowSparseInput<D>;
+  /** Receives a dense 'write' result: the dtype's TypedArray with inputDim * outputDim elements. */
+  out?: StorageTypes[D];
+}
+
+/**
+ * Gradient of {@link embedding} with respect to the weight, for `outGrad` of shape
+ * [...data.shape, outputDim] and a float dtype (an integer dtype raises a TypeError). Indices map to rows
+ * as in the forward. Each row sums its contributions in increasing position order, in float64 for
+ * float32 and float64 and in float32 for float16 and bfloat16, and rounds once, so results are
+ * bit-identical for every thread count and build.
+ */
+export function embeddingBackward<D extends FloatDType = FloatDType>(
+  data: TensorLike,
+  outGrad: TensorLike<D>,
+  options: EmbeddingBackwardOptions<D> & { sparseGrad: true },
+): RowSparseGradient<D>;
+export function embeddingBackward<D extends FloatDType = FloatDType>(
+  data: TensorLike,
+  outGrad: TensorLike<D>,
+  options: EmbeddingBackwardOptions<D>,
+): Tensor<D> | RowSparseGradient<D>;
+
+/**
+ * A weight or optimizer state updated in place: a {@link Table} (updated in wasm memory) or a tensor
+ * whose TypedArray `data` is overwritten with the result.
+ */
+export type Updatable<D extends FloatDType = FloatDType> = Table<D> | { data: StorageTypes[D]; shape?: readonly number[]; dtype?: D };
+
+/** A gradient for an optimizer: dense (same shape and dtype as the weight) or row_sparse (2-D weights). */
+export type GradientLike<D extends FloatDType = FloatDType> = TensorLike<D> | RowSparseInput<D> | RowSparseGradient<D>;
+
+export interface UpdateOptions {
+  /** Learning rate: finite, >= 0. Required. */
+  lr: number;
+  /** Weight decay: finite, >= 0. Default 0. Added after clipping: g' = clip(rescaleGrad * g) + wd * w. */
+  wd?: number;
+  /** Gradient scale: finite. Default 1. */
+  rescaleGrad?: number;
+  /** Clip rescaled gradients to [-clipGradient, clipGradient]; null, undefined or <= 0 turn clipping off. */
+  clipGradient?: number | null;
+  /**
+   * With a row_sparse gradient, true (default) updates only the listed rows and their states; false
+   * updates every row with g = 0 for absent rows (decay and weight decay apply everywhere).
+   */
+  lazyUpdate?: boolean;
+}
+
+/** w -= lr * g'. Returns `weight`. */
+export function sgdUpdate<D extends FloatDType>(weight: Updatable<D>, grad: GradientLike<D>, options: UpdateOptions): Updatable<D>;
+
+/** mom = momentum * mom - lr * g'; w += mom. `momentum` in [0, 1), default 0. Returns `weight`. */
+export function sgdMomUpdate<D extends FloatDType>(
+  weight: Updatable<D>, grad: GradientLike<D>, mom: Updatable<D>, options: UpdateOptions & { momentum?: number },
+): Updatable<D>;
+
+/**
+ * mean = beta1 * mean + (1 - beta1) * g'; variance = beta2 * variance + (1 - beta2) * g'^2;
+ * w -= lr * mean / (sqrt(variance) + epsilon). No bias correction ({@link Adam} supplies it). beta1 and
+ * beta2 in [0, 1), defaults 0.9 and 0.999; epsilon > 0, default 1e-8. Returns `weight`.
+ */
+export function adamUpdate<D extends FloatDType>(
+  weight: Updatable<D>, grad: GradientLike<D>, mean: Updatable<D>, variance: Updatable<D>,
+  options: UpdateOptions & { beta1?: number; beta2?: number; epsilon?: number },
+): Updatable<D>;
+
+/**
+ * history += g'^2; w -= lr * g' / (sqrt(history) + epsilon), epsilon > 0 (default 1e-7). A row_sparse
+ * gradient always updates lazily. Returns `weight`.
+ */
+export function adagradUpdate<D extends FloatDType>(
+  weight: Updatable<D>, grad: GradientLike<D>, history: Updatable<D>, options: UpdateOptions & { epsilon?: number },
+): Updatable<D>;
+
+export interface OptimizerOptions extends Partial<UpdateOptions> {
+  /** For float16 and bfloat16 weights: update a float32 master copy and round it into the weight. */
+  multiPrecision?: boolean;
+}
+
+/**
+ * Base of the optimizer classes. State is created per weight on its first step: Tables when the weight is
+ * a Table, tensors otherwise. Free state Tables with {@link Optimizer.dispose}.
+ */
+declare abstract class Optimizer {
+  /** Learning rate of the next step; may change between steps. */
+  lr: number;
+  readonly multiPrecision: boolean;
+  /** Updates `weight` in place from `grad` and returns it. */
+  step<W extends Updatable>(weight: W, grad: GradientLike): W;
+  /** Number of steps applied to `weight`. */
+  stepCount(weight: Updatable): number;
+  /** Frees the state Tables. Safe to call more than once. */
+  dispose(): void;
+}
+
+/** SGD (lr 0.01), with momentum when `momentum` > 0 (default 0). */
+export class SGD extends Optimizer {
+  constructor(options?: OptimizerOptions & { momentum?: number });
+}
+
+/**
+ * Adam (lr 0.001, beta1 0.9, beta2 0.999, epsilon 1e-8). Each step uses
+ * lr * sqrt(1 - beta2^t) / (1 - beta1^t), with t counted per weight.
+ */
+export class Adam extends Optimizer {
+  constructor(options?: OptimizerOptions & { beta1?: number; beta2?: number; epsilon?: number });
+}
+
+/** AdaGrad (lr 0.01, epsilon 1e-7). */
+export class AdaGrad extends Optimizer {
+  constructor(options?: OptimizerOptions & { epsilon?: number });
+}
+
+export interface EmbeddingLayerOptions<D extends FloatDType = FloatDType> {
+  inputDim: number;
+  outputDim: number;
+  /** Default float32. */
+  dtype?: D;
+  /** backward() returns row_sparse gradients, and forward() rejects invalid indices. Default false. */
+  sparseGrad?: boolean;
+  /** Initial weight [inputDim, outputDim], copied. Default: uniform in (-0.07, 0.07). */
+  weight?: WeightLike<D>;
+  /** Seed of the default initialisation. Default 0. */
+  seed?: number;
+}
+
+/** An embedding layer whose weight is a {@link Table} in wasm memory. */
+export class Embedding<D extends FloatDType = FloatDType> {
+  constructor(options: EmbeddingLayerOptions<D>);
+  readonly inputDim: number;
+  readonly outputDim: number;
+  readonly sparseGrad: boolean;
+  readonly weight: Table<D>;
+  /** Looks up rows and keeps a copy of `data` for backward(). */
+  forward(data: TensorLike): Tensor<D>;
+  /** Weight gradient for `outGrad` ([...data.shape, outputDim]) and the last forward's data. */
+  backward(outGrad: TensorLike<D>): Tensor<D> | RowSparseGradient<D>;
+  /** Frees the weight Table. Safe to call more than once. */
+  dispose(): void;
+}
