@@ -341,6 +341,9 @@ async function start() {
     });
   }
   window.addEventListener('resize', render);
+  // One untimed call first: the engine compiles the wasm and JS paths on first use, which the status bar
+  // would otherwise report as the first look-up's time.
+  embedding({ data: new Int32Array(2), shape: [1, 2] }, table);
   runLookup();
   demo.train = createTrainView();
 }

@@ -95,7 +95,7 @@ export function createTrainView() {
   };
 
   elements['train-start'].addEventListener('click', () => {
-    const steps = Number(elements['train-steps'].value) || 600;
+    const steps = Number(elements['train-steps'].value) || 3000;
     const dims = Number(elements['train-dims'].value) || 64;
     setRunning(true);
     elements['train-status'].textContent = 'starting…';

@@ -14,12 +14,12 @@ import { projectPca } from './pca.js';
 const { init, createTable, embedding, embeddingBackward, similarity, Adam } = wasmEmbedding;
 
 const CORPUS_URL = '/corpus/data.txt';
-const MAX_VOCABULARY = 6000;
-const MIN_COUNT = 3;
+const MAX_VOCABULARY = 4000;
+const MIN_COUNT = 5;
 const WINDOW = 2; // context words on each side of the centre
 const NEGATIVES = 5;
 const BATCH = 256;
-const LEARNING_RATE = 0.01;
+const LEARNING_RATE = 0.005;
 // Frequent-word subsampling threshold: a word of frequency f is kept with probability sqrt(t / f) + t / f.
 const SUBSAMPLE = 1e-4;
 const NEGATIVE_TABLE_SIZE = 1 << 20;
@@ -37,6 +37,9 @@ const PROBE_GROUPS = [
   { name: 'body', words: ['head', 'hand', 'eyes', 'face', 'heart', 'body'] },
 ];
 const NEIGHBOUR_PROBES = ['whale', 'ahab', 'sea', 'three'];
+// Neighbours are searched among the most frequent words only: rare words get few updates, so their
+// vectors stay noisy and would crowd the lists.
+const NEIGHBOUR_CANDIDATES = 1500;
 
 let corpus = null; // { vocabulary, stream, negativeTable, probes }
 let model = null; // { dims, inputTable, outputTable, optimizer, step, random }
@@ -217,7 +220,8 @@ function describeModel() {
     if (!ids.has(word)) continue;
     const vector = embedding([ids.get(word)], model.inputTable).data;
     const scores = similarity(model.inputTable, vector).data;
-    const order = Array.from(scores.keys()).sort((a, b) => scores[b] - scores[a]);
+    const candidates = Math.min(NEIGHBOUR_CANDIDATES, scores.length);
+    const order = Array.from({ length: candidates }, (_, id) => id).sort((a, b) => scores[b] - scores[a]);
     neighbours.push({ word, nearest: order.filter((id) => vocabulary[id] !== word).slice(0, 5).map((id) => vocabulary[id]) });
   }
   return { points, neighbours };
