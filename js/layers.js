@@ -1,11 +1,11 @@
 // Embedding layer: a weight Table in wasm memory with forward and backward, like Gluon's nn.Embedding.
 
 import { describe } from './errors.js';
-import { FLOAT_DTYPES } from './dtypes.js';
+import { FLOAT_DTYPES, elementSize } from './dtypes.js';
 import { encodeHalfWith } from './half.js';
 import { toIndexTensor } from './indices.js';
 import { checkBoolean, checkDimension, checkOptions } from './options.js';
-import { requireModule } from './runtime.js';
+import { MAX_MEMORY_BYTES, requireModule } from './runtime.js';
 import { createTable, isTable } from './table.js';
 import { embedding } from './ops/embedding.js';
 import { embeddingBackward } from './ops/backward.js';
@@ -63,6 +63,11 @@ export class Embedding {
     if (!Number.isSafeInteger(seed)) throw new TypeError(`${CLASS_NAME}: options.seed must be an integer, got ${describe(seed)}`);
 
     const shape = [this.inputDim, this.outputDim];
+    // Check the size before the default initialisation fills a JS array of that many values.
+    const byteLength = this.inputDim * this.outputDim * elementSize(dtype);
+    if (byteLength > MAX_MEMORY_BYTES) {
+      throw new RangeError(`${CLASS_NAME}: a [${shape.join(', ')}] ${dtype} weight needs ${byteLength} bytes of wasm memory, more than its limit of ${MAX_MEMORY_BYTES} bytes (2 GiB)`);
+    }
     const initial = opts.weight !== undefined
       ? opts.weight
       : { data: uniformWeights(module, this.inputDim * this.outputDim, dtype, seed), shape, dtype };

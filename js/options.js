@@ -10,7 +10,8 @@ export function checkOptions(options, functionName, allowed) {
     throw new TypeError(`${functionName}: options must be an object, got ${describe(options)}`);
   }
   for (const key of Object.keys(options)) {
-    if (!allowed.includes(key)) {
+    // A key set to undefined counts as absent, as a destructuring default would treat it.
+    if (options[key] !== undefined && !allowed.includes(key)) {
       throw new TypeError(`${functionName}: unknown option ${describe(key)}; expected one of ${allowed.join(', ')}`);
     }
   }

@@ -147,11 +147,17 @@ export function heapInUseBytes() {
   return module.sanitizerHeapInUseBytes ? module.sanitizerHeapInUseBytes() : module.heapInUseBytes();
 }
 
-// Allocates byteLength bytes (at least 1, 8-byte aligned), or raises a RangeError that names what needed them.
-export function allocate(module, byteLength, purpose) {
+// Raises a RangeError when byteLength is beyond the wasm memory limit. Ops call it before they allocate a
+// JS result array, so that a request that cannot fit fails before the engine reserves its memory.
+export function checkAllocationSize(byteLength, purpose) {
   if (byteLength > MAX_MEMORY_BYTES) {
     throw new RangeError(`${purpose} needs ${byteLength} bytes of wasm memory, more than its limit of ${MAX_MEMORY_BYTES} bytes (2 GiB)`);
   }
+}
+
+// Allocates byteLength bytes (at least 1, 8-byte aligned), or raises a RangeError that names what needed them.
+export function allocate(module, byteLength, purpose) {
+  checkAllocationSize(byteLength, purpose);
   const pointer = module._malloc(Math.max(byteLength, 1));
   if (pointer === 0) {
     const used = memoryBuffer(module).byteLength;

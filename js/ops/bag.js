@@ -5,7 +5,7 @@ import { describe, formatShape } from '../errors.js';
 import { STORAGE, dtypeCode } from '../dtypes.js';
 import { checkIndicesValid, copyIndicesToHeap, toIndexTensor } from '../indices.js';
 import { checkBoolean, checkDimension, checkOptions } from '../options.js';
-import { allocate, copyToHeap, heapView, memoryBuffer, release, requireModule } from '../runtime.js';
+import { allocate, checkAllocationSize, copyToHeap, heapView, memoryBuffer, release, requireModule } from '../runtime.js';
 import { checkRowSparse, createRowSparse, mergeRows } from '../sparse.js';
 import { isDetached, isTypedArray, toTensor } from '../tensor.js';
 import { toGradientTensor } from './backward.js';
@@ -175,6 +175,7 @@ export function embeddingBag(data, weight, options) {
   const shape = [bagCount, outputDim];
   const length = bagCount * outputDim;
   const out = checkOut(opts.out, dtype, length, FORWARD_NAME);
+  checkAllocationSize(length * STORAGE[dtype].BYTES_PER_ELEMENT, `${FORWARD_NAME}: output ${formatShape(shape)}`);
   const result = out ?? new STORAGE[dtype](length);
   const maxIndices = mode === 'max' ? new Int32Array(length) : undefined;
   const finish = () => (maxIndices ? { data: result, shape, dtype, maxIndices } : { data: result, shape, dtype });

@@ -6,7 +6,7 @@ import { STORAGE, dtypeCode, elementSize } from '../dtypes.js';
 import { decodeHalfScalar, encodeHalfWith } from '../half.js';
 import { copyIndicesToHeap, toIndexTensor } from '../indices.js';
 import { checkOptions } from '../options.js';
-import { allocate, copyToHeap, heapView, release, requireModule } from '../runtime.js';
+import { allocate, checkAllocationSize, copyToHeap, heapView, release, requireModule } from '../runtime.js';
 import { isDetached, isTypedArray, shapeSize, toTensor, validateShape } from '../tensor.js';
 import { toGradientTensor } from './backward.js';
 import { checkOut } from './embedding.js';
@@ -85,6 +85,7 @@ export function take(a, indices, options) {
 
   const length = outer * count * inner;
   const out = checkOut(opts.out, array.dtype, length, FORWARD_NAME);
+  checkAllocationSize(length * elementSize(array.dtype), `${FORWARD_NAME}: output ${formatShape(resultShape)}`);
   const result = out ?? new STORAGE[array.dtype](length);
   if (count === 0) return { data: result, shape: resultShape, dtype: array.dtype };
 

@@ -24,6 +24,12 @@ describe('requests beyond 2 GiB', () => {
       'embeddingBackward', (2 ** 31 - 1) * 16],
     ['takeBackward gradient', () => library.takeBackward([0], Float64Array.of(1), { shape: [2 ** 31 - 1] }), 'takeBackward', (2 ** 31 - 1) * 8],
     // The zero-filled source array is never written, so the engine does not commit its 2 GiB.
+    // A JS result of this size is never allocated: the size check runs first.
+    ['take output of 8 GiB', () => library.take({ data: new Float32Array(2 ** 20), shape: [1, 2 ** 20] }, new Int32Array(2 ** 11)), 'take', 2 ** 33],
+    ['embeddingBag output of 32 GiB', () => library.embeddingBag(new Int32Array(2 ** 13), { data: new Float32Array(2 ** 20), shape: [1, 2 ** 20] }, {
+      offsets: Int32Array.from({ length: 2 ** 13 }, (_, i) => i),
+    }), 'embeddingBag', 2 ** 35],
+    ['Embedding layer of 4 GiB', () => new library.Embedding({ inputDim: 2 ** 20, outputDim: 2 ** 10 }), 'Embedding', 2 ** 32],
     ['toFloat16 of 2^28 + 1 values', () => library.toFloat16(new Float64Array(2 ** 28 + 1)), 'toFloat16', (2 ** 28 + 1) * 8],
   ])('%s raises RangeError', (_, call, functionName, bytes) => {
     const before = library.heapInUseBytes();
