@@ -645,3 +645,8 @@ export class Embedding<D extends FloatDType = FloatDType> {
   /** Frees the weight Table. Safe to call more than once. */
   dispose(): void;
 }
+
+// Only the declarations marked `export` above are part of the API: without this line TypeScript would
+// export every top-level declaration of this file, such as the Optimizer base class, which the runtime
+// does not export.
+export {};
