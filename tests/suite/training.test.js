@@ -139,6 +139,27 @@ describe('optimizer classes', () => {
     optimizer.dispose();
   });
 
+  test('multiPrecision works with table weights', () => {
+    const shape = [3, 4];
+    const random = seededRandom(6);
+    const bits = randomStored(random, 'bfloat16', 12);
+    const gradBits = randomStored(random, 'bfloat16', 4);
+    const table = library.createTable({ data: bits, shape, dtype: 'bfloat16' });
+    const tensor = { data: bits.slice(), shape, dtype: 'bfloat16' };
+    const tableOptimizer = new library.Adam({ lr: 0.01, multiPrecision: true });
+    const tensorOptimizer = new library.Adam({ lr: 0.01, multiPrecision: true });
+    for (let step = 0; step < 3; step += 1) {
+      tableOptimizer.step(table, sparseGrad([2], gradBits, shape, 'bfloat16'));
+      tensorOptimizer.step(tensor, sparseGrad([2], gradBits, shape, 'bfloat16'));
+    }
+    expect(Array.from(table.toTensor().data)).toEqual(Array.from(tensor.data));
+    expect(Array.from(tensor.data.subarray(8))).not.toEqual(Array.from(bits.subarray(8)));
+    expect(Array.from(tensor.data.subarray(0, 8))).toEqual(Array.from(bits.subarray(0, 8)));
+    tableOptimizer.dispose();
+    tensorOptimizer.dispose();
+    table.dispose();
+  });
+
   test('without multiPrecision float16 weights update in float16', () => {
     const shape = [1, 3];
     const weightBits = Uint16Array.from([1, 2, 3], (value) => DTYPE_RULES.float16.encode(value));
@@ -282,6 +303,12 @@ describe('threads', () => {
       results.push(bitsOf(weight.data));
     }
     results.forEach((result) => expect(result).toEqual(results[0]));
+
+    const sparse = library.embeddingBackward(indices, outGrad, { inputDim, sparseGrad: true });
+    const zeros = () => new Float32Array(inputDim * outputDim);
+    const expectedWeight = referenceUpdate('adam', 'float32', weightData, { indices: sparse.indices, data: sparse.values.data },
+      [zeros(), zeros()], [inputDim, outputDim], { lr: 0.01, wd: 0.001 }, false);
+    expect(results[0]).toEqual(bitsOf(expectedWeight.weight));
   });
 });
 
