@@ -1,6 +1,9 @@
 // Start-up and shutdown: calls before init() resolves, init() options, dispose() and a second init().
 // Each Jest test file gets its own module registry, so this file starts with an uninitialised library.
 const { library, BACKEND, initBackend } = require('../helpers/library');
+const {
+  seededRandom, randomBits, referenceEmbedding, bytesOf, firstByteDifference,
+} = require('../helpers/reference');
 
 afterAll(() => library.dispose());
 
@@ -120,6 +123,23 @@ describe('init and dispose', () => {
       library.dispose();
       const two = await library.init({ backend: BACKEND, threads: 2 });
       expect(two.threads).toBe(2);
+    });
+
+    // More threads than this machine's cores still split the work at the right boundaries.
+    test.each([3, 4, 7])('%i threads match the reference', async (threads) => {
+      library.dispose();
+      const info = await library.init({ backend: BACKEND, threads });
+      expect(info.threads).toBe(threads);
+
+      const random = seededRandom(0x7e4d + threads);
+      const inputDim = 500;
+      const outputDim = 40;
+      const count = 20011;
+      const weightData = randomBits(Float64Array, inputDim * outputDim, random);
+      const indexData = Int32Array.from({ length: count }, () => Math.floor(random() * inputDim));
+      const result = library.embedding(indexData, { data: weightData, shape: [inputDim, outputDim] });
+      const expected = referenceEmbedding(indexData, 'int32', weightData, inputDim, outputDim);
+      expect(firstByteDifference(bytesOf(result.data), expected)).toBeNull();
     });
   }
 });
