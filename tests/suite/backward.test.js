@@ -84,6 +84,15 @@ describe('embeddingBackward dense', () => {
     expect(Array.from(grad.data)).toEqual([1, 1, 1, 1, 5, 7]);
   });
 
+  test.each(FLOAT_DTYPES)('%s gradReq add rounds once onto grad', (dtype) => {
+    const { indices, outGrad } = randomCase(31, dtype, 50, 7, 9);
+    const initial = randomStored(seededRandom(32), dtype, 7 * 9);
+    const grad = { data: initial.slice(), shape: [7, 9], dtype };
+    library.embeddingBackward(indices, outGrad, { inputDim: 7, gradReq: 'add', grad });
+    const expected = referenceBackward(indices, outGrad.data, dtype, 7, 9, initial);
+    expect(bitsOf(grad.data)).toEqual(bitsOf(expected.data));
+  });
+
   test('out receives the dense gradient', () => {
     const out = new Float32Array(6).fill(9);
     const result = library.embeddingBackward([1], [[3, 4]], { inputDim: 3, out });
