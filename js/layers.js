@@ -39,9 +39,9 @@ function uniformWeights(module, length, dtype, seed) {
 }
 
 export class Embedding {
-  // options: inputDim and outputDim (required), dtype (float32 by default), sparseGrad (row_sparse
-  // gradients from backward), weight (initial values, copied; a tensor or a Table) and seed (for the
-  // default uniform initialisation, 0 by default).
+  // Options: inputDim and outputDim (required), dtype (default float32) and sparseGrad (row_sparse
+  // gradients from backward). weight gives initial values, which are copied. seed (default 0) seeds the
+  // uniform initialisation used without weight.
   constructor(options) {
     const module = requireModule(CLASS_NAME);
     if (options === undefined) throw new TypeError(`${CLASS_NAME}: options with inputDim and outputDim are required`);

@@ -124,8 +124,8 @@ function rowLayout(shape) {
   return { rows: shape[0], rowElems: shape[0] === 0 ? 0 : shapeSize(shape) / shape[0] };
 }
 
-// Runs one update. states lists the state operands in kernel order; mirror, when given, is a float16 or
-// bfloat16 operand that receives the updated float32 weight, rounded (multi-precision training).
+// Runs one update. stateValues lists the state operands in kernel order. mirrorValue, when given, is a
+// float16 or bfloat16 operand that receives the updated float32 weight, rounded (multi-precision training).
 export function runUpdate(functionName, weightValue, gradValue, stateValues, hyper, mirrorValue) {
   const module = requireModule(functionName);
   const kind = UPDATE_KINDS[functionName];
