@@ -96,7 +96,10 @@ export class Embedding {
   backward(outGrad) {
     if (this.lastData === null) throw new TypeError(`${CLASS_NAME}.backward: call forward() first`);
     return embeddingBackward(this.lastData, outGrad, {
-      inputDim: this.inputDim, outputDim: this.outputDim, sparseGrad: this.sparseGrad, paddingIdx: this.paddingIdx ?? undefined,
+      inputDim: this.inputDim,
+      outputDim: this.outputDim,
+      sparseGrad: this.sparseGrad,
+      ...(this.paddingIdx === null ? {} : { paddingIdx: this.paddingIdx }),
     });
   }
 
