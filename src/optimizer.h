@@ -58,7 +58,7 @@ struct OptimizerArrays {
   void* mirror;
 };
 
-// Work below which an update runs on one thread, in weight elements.
+// Work below which an update runs on one thread, in weight elements. An estimate, not tuned by measurement.
 constexpr size_t kParallelUpdateMinElements = 32 * 1024;
 
 void optimizer_update(OptimizerKind kind, const OptimizerParams& params, const OptimizerArrays& arrays);
