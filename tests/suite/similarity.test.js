@@ -96,6 +96,27 @@ describe('similarity scores', () => {
     }
   });
 
+  test('float16 special values decode exactly', () => {
+    // Eight columns, so that the SIMD body (blocks of 8) decodes them, not the scalar tail.
+    const rows = [
+      [0x3c00, 0x0001, 0x03ff, 0x8000, 0x8001, 0, 0, 0], // 1, smallest and largest subnormal, -0, -2^-24
+      [0x7c00, 0x3c00, 0, 0, 0, 0, 0, 0], // +Infinity
+      [0xfc00, 0, 0, 0, 0, 0, 0, 0], // -Infinity
+      [0x7e00, 0x3c00, 0, 0, 0, 0, 0, 0], // NaN
+      [0x7bff, 0x0400, 0x4000, 0x3555, 0xc000, 0, 0, 0], // 65504, 2^-14, 2, 0.333251953125, -2
+    ];
+    const bits = Uint16Array.from(rows.flat());
+    const query = [2 ** 20, 2 ** 20, 2 ** 20, 2 ** 20, 2 ** 20, 0, 0, 0];
+    const result = library.similarity({ data: bits, shape: [rows.length, 8], dtype: 'float16' }, query, { metric: 'dot' });
+
+    const dot = (row) => row.reduce((sum, value, c) => sum + decodeFloat16(value) * query[c], 0);
+    expect(result.data[0]).toBe(Math.fround(dot(rows[0])));
+    expect(result.data[1]).toBe(Infinity);
+    expect(result.data[2]).toBe(-Infinity);
+    expect(result.data[3]).toBeNaN();
+    expect(Math.abs(result.data[4] - dot(rows[4])) / dot(rows[4])).toBeLessThan(1e-6);
+  });
+
   test('one query gives shape [rows]', () => {
     const weight = { data: Float32Array.from([1, 0, 0, 1, 3, 4]), shape: [3, 2] };
     const result = library.similarity(weight, [3, 4], { metric: 'dot' });
