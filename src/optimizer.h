@@ -8,7 +8,8 @@
 //                 w = w - (lr * m) / (sqrt(v) + epsilon)
 //   adagrad:      h = h + g' * g';                          w = w - (lr * g') / (sqrt(h) + epsilon)
 // Each operation rounds to the compute type (no fused multiply-add), and stored values round once on store,
-// so SIMD and scalar builds give identical bits. float16 and bfloat16 weights and states are decoded to
+// so SIMD and scalar builds give identical bits. NaN payloads are the exception: with clipping on, the SIMD
+// min and max return the canonical NaN where the scalar code keeps the input's payload. float16 and bfloat16 weights and states are decoded to
 // float32 and encoded back.
 #pragma once
 
