@@ -170,6 +170,17 @@ describeBrowser('demo in Chromium', () => {
       const result = await lookUp(page, 'New York', 2);
       expectRowsOfTable(result, ['new', 'york']);
       expect(await page.textContent('#output-shape')).toBe('[1, 2, 100]');
+
+      // The heat map's hover readout shows the same number for row 1 ("york"), column 17.
+      const cell = await page.evaluate(() => {
+        const geometry = window.demo.heatmapGeometry;
+        const box = document.getElementById('heatmap').getBoundingClientRect();
+        return { x: box.left + geometry.labelWidth + (17.5 * geometry.cellWidth), y: box.top + geometry.top + 1.5 * geometry.rowHeight };
+      });
+      await page.mouse.move(cell.x, cell.y);
+      const york = table.ids.get('york');
+      const expected = decodeFloat16(table.bits[york * table.dims + 17]).toFixed(5);
+      expect(await page.textContent('#heatmap-readout')).toBe(`n-gram 0 “new york”, word 1 “york” (row ${york}), column 17: ${expected}`);
       expect(await page.textContent('#lookup-time')).toMatch(/^\d+(\.\d+)? (µs|ms)$/);
     });
 
