@@ -345,7 +345,7 @@ export function embeddingBag<D extends 'float32' | 'float64' | 'float16' | 'bflo
 ): EmbeddingBagResult;
 
 /** A row_sparse gradient: the listed rows of a [rows, columns] gradient; every other row is zero. */
-export interface RowSparseResult<D extends 'float32' | 'float64' = 'float32' | 'float64'> {
+export interface RowSparseResult<D extends FloatDType = FloatDType> {
   storage: 'row_sparse';
   /** Distinct rows in ascending order. */
   indices: Int32Array;
@@ -356,12 +356,13 @@ export interface RowSparseResult<D extends 'float32' | 'float64' = 'float32' | '
   toDense(): Tensor<D>;
 }
 
-export interface EmbeddingBagBackwardOptions<D extends 'float32' | 'float64'> {
+export interface EmbeddingBagBackwardOptions<D extends FloatDType> {
   /** Rows of the gradient (the weight's inputDim). */
   inputDim: number;
   offsets?: EmbeddingBagOptions['offsets'];
   mode?: BagMode;
   includeLastOffset?: boolean;
+  /** float32 or float64; float32 for float16 and bfloat16 gradients. */
   perSampleWeights?: TensorLike<'float32' | 'float64'>;
   /** This row receives no gradient, and 'mean' does not count its entries. */
   paddingIdx?: number;
@@ -379,7 +380,7 @@ export interface EmbeddingBagBackwardOptions<D extends 'float32' | 'float64'> {
  * Gradient of {@link embeddingBag} with respect to the weight, dense [inputDim, outputDim] or row_sparse,
  * in outGrad's dtype. Each row sums its contributions in data order in float64 and rounds once.
  */
-export function embeddingBagBackward<D extends 'float32' | 'float64'>(
+export function embeddingBagBackward<D extends FloatDType>(
   data: TensorLike,
   outGrad: TensorLike<D>,
   options: EmbeddingBagBackwardOptions<D>,
@@ -402,7 +403,7 @@ export interface TakeOptions<D extends DType = DType> {
  */
 export function take<D extends DType = DType>(a: TensorLike<D>, indices: TensorLike, options?: TakeOptions<D>): Tensor<D>;
 
-export interface TakeBackwardOptions<D extends 'float32' | 'float64'> {
+export interface TakeBackwardOptions<D extends FloatDType> {
   /** Shape of the array that take read. */
   shape: readonly number[];
   axis?: number;
@@ -413,7 +414,7 @@ export interface TakeBackwardOptions<D extends 'float32' | 'float64'> {
 }
 
 /** Gradient of {@link take} with respect to `a`: each element sums the outGrad elements taken from it. */
-export function takeBackward<D extends 'float32' | 'float64'>(
+export function takeBackward<D extends FloatDType>(
   indices: TensorLike,
   outGrad: TensorLike<D>,
   options: TakeBackwardOptions<D>,

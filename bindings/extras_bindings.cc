@@ -58,7 +58,7 @@ size_t embedding_bag_backward_plan_binding(int index_dtype, uintptr_t indices, s
 void embedding_bag_backward_binding(uintptr_t bag_starts, size_t bag_count, uintptr_t row_starts,
                                     uintptr_t positions, uintptr_t distinct_rows, size_t distinct_count,
                                     uintptr_t bag_sizes, int mode, uintptr_t per_sample_weights,
-                                    uintptr_t max_positions, uintptr_t out_grad, bool float64, size_t row_elems,
+                                    uintptr_t max_positions, uintptr_t out_grad, int grad_dtype, size_t row_elems,
                                     uintptr_t grad, bool sparse, bool add) {
   BagBackwardArgs args{pointer<const int32_t>(bag_starts),
                        bag_count,
@@ -71,7 +71,7 @@ void embedding_bag_backward_binding(uintptr_t bag_starts, size_t bag_count, uint
                        pointer<const void>(per_sample_weights),
                        pointer<const int32_t>(max_positions),
                        pointer<const void>(out_grad),
-                       float64,
+                       static_cast<DType>(grad_dtype),
                        row_elems,
                        pointer<void>(grad),
                        sparse,
@@ -115,9 +115,9 @@ void take_gather_binding(uintptr_t rows, size_t count, uintptr_t a, size_t outer
 }
 
 void take_backward_binding(uintptr_t rows, size_t count, uintptr_t out_grad, size_t outer, int axis_len,
-                           size_t inner_elems, bool float64, uintptr_t grad, bool add) {
+                           size_t inner_elems, int grad_dtype, uintptr_t grad, bool add) {
   take_backward(pointer<const int32_t>(rows), count, pointer<const void>(out_grad), outer, axis_len,
-                inner_elems, float64, pointer<void>(grad), add);
+                inner_elems, static_cast<DType>(grad_dtype), pointer<void>(grad), add);
 }
 
 int code(RowFormat format) { return static_cast<int>(format); }

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <vector>
 
+#include "grad_traits.h"
 #include "index_map.h"
 #include "row_csr.h"
 #include "thread_pool.h"
@@ -202,12 +203,13 @@ inline size_t bag_of(const int32_t* bag_starts, size_t bag_count, int32_t p) {
   return static_cast<size_t>(after - bag_starts) - 1;
 }
 
-template <typename G>
-void backward_rows(const BagBackwardArgs& args, size_t begin, size_t end) {
+template <typename Traits>
+void backward_rows(const BagBackwardArgs& args, Traits, size_t begin, size_t end) {
+  using Storage = typename Traits::Storage;
   const size_t n = args.row_elems;
-  const G* out_grad = static_cast<const G*>(args.out_grad);
-  const G* weights = static_cast<const G*>(args.per_sample_weights);
-  G* grad = static_cast<G*>(args.grad);
+  const Storage* out_grad = static_cast<const Storage*>(args.out_grad);
+  const auto* weights = static_cast<const typename Traits::Weight*>(args.per_sample_weights);
+  Storage* grad = static_cast<Storage*>(args.grad);
   std::vector<double> acc(n);
 
   for (size_t k = begin; k < end; ++k) {
@@ -218,38 +220,34 @@ void backward_rows(const BagBackwardArgs& args, size_t begin, size_t end) {
     for (int32_t j = args.row_starts[r]; j < args.row_starts[r + 1]; ++j) {
       const int32_t p = args.positions[j];
       const size_t b = bag_of(args.bag_starts, args.bag_count, p);
-      const G* upstream = out_grad + b * n;
+      const Storage* upstream = out_grad + b * n;
       if (args.mode == BagMode::kMax) {
         const int32_t* winners = args.max_positions + b * n;
         for (size_t d = 0; d < n; ++d) {
-          if (winners[d] == p) acc[d] += static_cast<double>(upstream[d]);
+          if (winners[d] == p) acc[d] += Traits::load(upstream[d]);
         }
       } else if (args.mode == BagMode::kMean) {
         const double size = static_cast<double>(args.bag_sizes[b]);
-        for (size_t d = 0; d < n; ++d) acc[d] += static_cast<double>(upstream[d]) / size;
+        for (size_t d = 0; d < n; ++d) acc[d] += Traits::load(upstream[d]) / size;
       } else {
         const double weight = weights != nullptr ? static_cast<double>(weights[p]) : 1.0;
-        for (size_t d = 0; d < n; ++d) acc[d] += static_cast<double>(upstream[d]) * weight;
+        for (size_t d = 0; d < n; ++d) acc[d] += Traits::load(upstream[d]) * weight;
       }
     }
 
     // Round once into the gradient row.
-    G* target = grad + (args.sparse ? k : static_cast<size_t>(r)) * n;
+    Storage* target = grad + (args.sparse ? k : static_cast<size_t>(r)) * n;
     if (args.add) {
-      for (size_t d = 0; d < n; ++d) target[d] = static_cast<G>(static_cast<double>(target[d]) + acc[d]);
+      for (size_t d = 0; d < n; ++d) target[d] = Traits::store(Traits::load(target[d]) + acc[d]);
     } else {
-      for (size_t d = 0; d < n; ++d) target[d] = static_cast<G>(acc[d]);
+      for (size_t d = 0; d < n; ++d) target[d] = Traits::store(acc[d]);
     }
   }
 }
 
 void backward_range(void* context, size_t begin, size_t end) {
   const BagBackwardArgs& args = *static_cast<const BagBackwardArgs*>(context);
-  if (args.float64) {
-    backward_rows<double>(args, begin, end);
-  } else {
-    backward_rows<float>(args, begin, end);
-  }
+  with_gradient_traits(args.grad_dtype, [&](auto traits) { backward_rows(args, traits, begin, end); });
 }
 
 }  // namespace

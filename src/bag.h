@@ -49,10 +49,10 @@ struct BagBackwardArgs {
   size_t distinct_count;
   const int32_t* bag_sizes;
   BagMode mode;
-  const void* per_sample_weights;  // same type as out_grad, or null
+  const void* per_sample_weights;  // out_grad's type (float for float16 and bfloat16), or null
   const int32_t* max_positions;    // max mode: [bag_count, row_elems] from the forward
   const void* out_grad;            // [bag_count, row_elems]
-  bool float64;                    // out_grad, per_sample_weights and grad are double (else float)
+  DType grad_dtype;                // of out_grad and grad: float32, float64, float16 or bfloat16
   size_t row_elems;
   void* grad;          // dense: [input_dim, row_elems] rows addressed by row; sparse: [distinct_count, ...]
   bool sparse;         // true: grad row k belongs to distinct_rows[k]

@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "gather.h"
+#include "grad_traits.h"
 #include "half.h"
 #include "index_map.h"
 #include "row_csr.h"
@@ -104,14 +105,16 @@ struct BackwardJob {
   const void* out_grad;
   void* grad;
   bool add;
+  DType grad_dtype;
 };
 
 // Items are (o, k) pairs: slice o, distinct row k.
-template <typename G>
-void backward_items(const BackwardJob& job, size_t begin, size_t end) {
+template <typename Traits>
+void backward_items(const BackwardJob& job, Traits, size_t begin, size_t end) {
+  using Storage = typename Traits::Storage;
   const size_t n = job.inner_elems;
-  const G* out_grad = static_cast<const G*>(job.out_grad);
-  G* grad = static_cast<G*>(job.grad);
+  const Storage* out_grad = static_cast<const Storage*>(job.out_grad);
+  Storage* grad = static_cast<Storage*>(job.grad);
   std::vector<double> acc(n);
 
   for (size_t item = begin; item < end; ++item) {
@@ -119,24 +122,21 @@ void backward_items(const BackwardJob& job, size_t begin, size_t end) {
     const int32_t r = job.distinct_rows[item % job.distinct_count];
     std::fill(acc.begin(), acc.end(), 0.0);
     for (int32_t j = job.row_starts[r]; j < job.row_starts[r + 1]; ++j) {
-      const G* upstream = out_grad + (o * job.count + static_cast<size_t>(job.positions[j])) * n;
-      for (size_t d = 0; d < n; ++d) acc[d] += static_cast<double>(upstream[d]);
+      const Storage* upstream = out_grad + (o * job.count + static_cast<size_t>(job.positions[j])) * n;
+      for (size_t d = 0; d < n; ++d) acc[d] += Traits::load(upstream[d]);
     }
-    G* target = grad + (o * job.axis_len + static_cast<size_t>(r)) * n;
+    Storage* target = grad + (o * job.axis_len + static_cast<size_t>(r)) * n;
     if (job.add) {
-      for (size_t d = 0; d < n; ++d) target[d] = static_cast<G>(static_cast<double>(target[d]) + acc[d]);
+      for (size_t d = 0; d < n; ++d) target[d] = Traits::store(Traits::load(target[d]) + acc[d]);
     } else {
-      for (size_t d = 0; d < n; ++d) target[d] = static_cast<G>(acc[d]);
+      for (size_t d = 0; d < n; ++d) target[d] = Traits::store(acc[d]);
     }
   }
 }
 
-void backward_range_float(void* context, size_t begin, size_t end) {
-  backward_items<float>(*static_cast<const BackwardJob*>(context), begin, end);
-}
-
-void backward_range_double(void* context, size_t begin, size_t end) {
-  backward_items<double>(*static_cast<const BackwardJob*>(context), begin, end);
+void backward_range(void* context, size_t begin, size_t end) {
+  const BackwardJob& job = *static_cast<const BackwardJob*>(context);
+  with_gradient_traits(job.grad_dtype, [&](auto traits) { backward_items(job, traits, begin, end); });
 }
 
 }  // namespace
@@ -184,8 +184,8 @@ void take_gather(const int32_t* rows, size_t count, const void* a, size_t outer,
 }
 
 void take_backward(const int32_t* rows, size_t count, const void* out_grad, size_t outer, int32_t axis_len,
-                   size_t inner_elems, bool float64, void* grad, bool add) {
-  const size_t element_size = float64 ? sizeof(double) : sizeof(float);
+                   size_t inner_elems, DType grad_dtype, void* grad, bool add) {
+  const size_t element_size = dtype_size(grad_dtype);
   const size_t slice_elems = static_cast<size_t>(axis_len) * inner_elems;
   if (!add) std::memset(grad, 0, outer * slice_elems * element_size);
   if (count == 0 || outer == 0) return;
@@ -198,10 +198,10 @@ void take_backward(const int32_t* rows, size_t count, const void* out_grad, size
                                         positions.data(), distinct_rows.data());
 
   BackwardJob job{count, static_cast<size_t>(axis_len), inner_elems, row_starts.data(), positions.data(),
-                  distinct_rows.data(), distinct, out_grad, grad, add};
+                  distinct_rows.data(), distinct, out_grad, grad, add, grad_dtype};
   const size_t average_bytes = std::max<size_t>(count * inner_elems * element_size / distinct, 1);
   const size_t min_chunk = (kParallelTakeMinBytes + average_bytes - 1) / average_bytes;
-  parallel_for(outer * distinct, min_chunk, 1, float64 ? backward_range_double : backward_range_float, &job);
+  parallel_for(outer * distinct, min_chunk, 1, backward_range, &job);
 }
 
 }  // namespace wasm_embedding

@@ -29,8 +29,8 @@ void take_gather(const int32_t* rows, size_t count, const void* a, size_t outer,
 
 // grad[o, r, :] (+)= sum over i with rows[i] == r of out_grad[o, i, :], summed in increasing i in double and
 // rounded once. grad has shape [outer, axis_len, inner]; with add false every element of grad is written
-// (zeros where no index refers). float64 selects double elements, otherwise float.
+// (zeros where no index refers). grad_dtype (of out_grad and grad) is float32, float64, float16 or bfloat16.
 void take_backward(const int32_t* rows, size_t count, const void* out_grad, size_t outer, int32_t axis_len,
-                   size_t inner_elems, bool float64, void* grad, bool add);
+                   size_t inner_elems, DType grad_dtype, void* grad, bool add);
 
 }  // namespace wasm_embedding

@@ -3,6 +3,7 @@
 
 import { describe, formatShape } from '../errors.js';
 import { STORAGE, dtypeCode } from '../dtypes.js';
+import { decodeHalfScalar, encodeHalfWith } from '../half.js';
 import { checkIndicesValid, copyIndicesToHeap, toIndexTensor } from '../indices.js';
 import { checkBoolean, checkDimension, checkOptions } from '../options.js';
 import { allocate, checkAllocationSize, copyToHeap, heapView, memoryBuffer, release, requireModule } from '../runtime.js';
@@ -282,17 +283,15 @@ function validateBackward(module, data, outGrad, options) {
   const starts = resolveBags(indices, opts.offsets, includeLastOffset, BACKWARD_NAME);
   const bagCount = starts.length - 1;
   const gradient = toGradientTensor(module, outGrad, 'outGrad', BACKWARD_NAME);
-  if (gradient.dtype !== 'float32' && gradient.dtype !== 'float64') {
-    // NOTE: float16 and bfloat16 outGrad are not supported; decode them to float32 first.
-    throw new TypeError(`${BACKWARD_NAME}: outGrad must be float32 or float64, got ${gradient.dtype}; decode float16 or bfloat16 gradients with fromFloat16 or fromBFloat16 first`);
-  }
   if (gradient.shape.length !== 2 || gradient.shape[0] !== bagCount) {
     throw new RangeError(`${BACKWARD_NAME}: outGrad has shape ${formatShape(gradient.shape)}, but ${bagCount} bags need [${bagCount}, outputDim]`);
   }
   const outputDim = gradient.shape[1];
   const shape = [inputDim, outputDim];
   const paddingRow = resolvePaddingIdx(opts.paddingIdx, inputDim, BACKWARD_NAME);
-  const weights = resolvePerSampleWeights(opts.perSampleWeights, mode, indices, STORAGE[gradient.dtype], BACKWARD_NAME);
+  // float16 and bfloat16 gradients take float32 per-sample weights.
+  const weightsType = gradient.dtype === 'float64' ? Float64Array : Float32Array;
+  const weights = resolvePerSampleWeights(opts.perSampleWeights, mode, indices, weightsType, BACKWARD_NAME);
   const maxIndices = mode === 'max' ? checkMaxIndices(opts.maxIndices, starts, outputDim, BACKWARD_NAME) : null;
   if (mode !== 'max' && opts.maxIndices !== undefined) {
     throw new TypeError(`${BACKWARD_NAME}: options.maxIndices is used only with mode 'max'`);
@@ -320,15 +319,21 @@ function validateBackward(module, data, outGrad, options) {
 }
 
 // Adds a fresh row_sparse gradient onto options.grad, merging the row sets.
-function addRowSparse(grad, rows, values, outputDim, dtype) {
+// float16 and bfloat16 values are decoded, added in double and encoded once.
+function addRowSparse(module, grad, rows, values, outputDim, dtype) {
+  const half = dtype === 'float16' || dtype === 'bfloat16';
+  const decode = (array) => (half ? Float64Array.from(array, (bits) => decodeHalfScalar(bits, dtype)) : array);
   const merged = mergeRows(grad.indices, rows);
-  const mergedValues = new STORAGE[dtype](merged.rows.length * outputDim);
+  const sums = new (half ? Float64Array : STORAGE[dtype])(merged.rows.length * outputDim);
+  const oldValues = decode(grad.values.data);
+  const newValues = decode(values);
   merged.firstSlots.forEach((slot, k) => {
-    mergedValues.set(grad.values.data.subarray(k * outputDim, (k + 1) * outputDim), slot * outputDim);
+    sums.set(oldValues.subarray(k * outputDim, (k + 1) * outputDim), slot * outputDim);
   });
   merged.secondSlots.forEach((slot, k) => {
-    for (let d = 0; d < outputDim; d += 1) mergedValues[slot * outputDim + d] += values[k * outputDim + d];
+    for (let d = 0; d < outputDim; d += 1) sums[slot * outputDim + d] += newValues[k * outputDim + d];
   });
+  const mergedValues = half ? encodeHalfWith(module, sums, dtype) : sums;
   grad.indices = merged.rows;
   grad.values = { data: mergedValues, shape: [merged.rows.length, outputDim], dtype };
   return grad;
@@ -385,7 +390,7 @@ export function embeddingBagBackward(data, outGrad, options) {
     const element = ArrayType.BYTES_PER_ELEMENT;
     const run = (targetPointer, sparse, add) => module.embeddingBagBackward(startsPointer, bagCount, rowStartsPointer,
       positionsPointer, distinctPointer, distinct, sizesPointer, bagConstant(module, mode), weightsPointer, maxPointer,
-      gradientPointer, dtype === 'float64', outputDim, targetPointer, sparse, add);
+      gradientPointer, dtypeCode(module, dtype), outputDim, targetPointer, sparse, add);
 
     if (!sparseGrad) {
       const length = inputDim * outputDim;
@@ -410,7 +415,7 @@ export function embeddingBagBackward(data, outGrad, options) {
     run(valuesPointer, true, false);
     const rows = heapView(module, Int32Array, distinctPointer, distinct).slice();
     const values = heapView(module, ArrayType, valuesPointer, distinct * outputDim).slice();
-    if (gradReq === 'add') return addRowSparse(grad, rows, values, outputDim, dtype);
+    if (gradReq === 'add') return addRowSparse(module, grad, rows, values, outputDim, dtype);
     return createRowSparse(rows, values, shape, dtype);
   } finally {
     for (const pointer of pointers) release(module, pointer);

@@ -146,10 +146,6 @@ export function takeBackward(indices, outGrad, options) {
 
   const index = toIndexTensor(module, indices, `${BACKWARD_NAME}: indices`);
   const gradient = toGradientTensor(module, outGrad, 'outGrad', BACKWARD_NAME);
-  if (gradient.dtype !== 'float32' && gradient.dtype !== 'float64') {
-    // NOTE: float16 and bfloat16 outGrad are not supported; decode them to float32 first.
-    throw new TypeError(`${BACKWARD_NAME}: outGrad must be float32 or float64, got ${gradient.dtype}; decode float16 or bfloat16 gradients with fromFloat16 or fromBFloat16 first`);
-  }
   const { outer, axisLength, inner, resultShape } = layout(shape, axis, index.shape, BACKWARD_NAME);
   const sameShape = gradient.shape.length === resultShape.length
     && gradient.shape.every((dim, i) => dim === resultShape[i]);
@@ -186,7 +182,7 @@ export function takeBackward(indices, outGrad, options) {
     const gradientPointer = keep(copyToHeap(module, gradient.data, `${BACKWARD_NAME}: outGrad ${formatShape(gradient.shape)}`));
     const targetPointer = keep(allocate(module, length * ArrayType.BYTES_PER_ELEMENT, `${BACKWARD_NAME}: gradient ${formatShape(shape)}`));
     if (gradReq === 'add') heapView(module, ArrayType, targetPointer, length).set(grad.data);
-    module.takeBackward(rowsPointer, count, gradientPointer, outer, axisLength, inner, dtype === 'float64', targetPointer,
+    module.takeBackward(rowsPointer, count, gradientPointer, outer, axisLength, inner, dtypeCode(module, dtype), targetPointer,
       gradReq === 'add');
 
     const computed = heapView(module, ArrayType, targetPointer, length);

@@ -231,6 +231,26 @@ describe('embeddingBagBackward', () => {
     expect(Array.from(result.data)).toEqual(Array.from(expected.data));
   });
 
+  test.each(['float16', 'bfloat16'])('%s gradients round each row once', (dtype) => {
+    const encode = dtype === 'float16' ? library.toFloat16 : library.toBFloat16;
+    const decode = dtype === 'float16' ? library.fromFloat16 : library.fromBFloat16;
+    const bits = encode(outGrad);
+    const gradient = { data: bits, shape: [offsets.length, outputDim], dtype };
+    const options = { mode: 'sum', offsets, inputDim, perSampleWeights: weights };
+    const dense = embeddingBagBackward(indices, gradient, options);
+    expect(dense.dtype).toBe(dtype);
+    const sums = ref.bagBackward({
+      indices, starts, inputDim, outGrad: decode(bits), outputDim, mode: 'sum', weights, float64: true,
+    });
+    expect(Array.from(dense.data)).toEqual(Array.from(encode(sums.data)));
+
+    const sparse = embeddingBagBackward(indices, gradient, { ...options, sparseGrad: true });
+    expect(Array.from(sparse.toDense().data)).toEqual(Array.from(dense.data));
+    embeddingBagBackward(indices, gradient, { ...options, sparseGrad: true, gradReq: 'add', grad: sparse });
+    const doubled = encode(Float64Array.from(decode(dense.data), (x) => x + x));
+    expect(Array.from(sparse.toDense().data)).toEqual(Array.from(doubled));
+  });
+
   test('gradReq add accumulates dense and row_sparse', () => {
     const gradient = { data: outGrad, shape: [offsets.length, outputDim] };
     const options = { mode: 'mean', offsets, inputDim };

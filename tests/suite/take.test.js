@@ -104,6 +104,18 @@ describe('takeBackward', () => {
     expect(Array.from(grad.data)).toEqual(Array.from(once.data, (x) => x + x));
   });
 
+  test.each(['float16', 'bfloat16'])('%s gradients round once', (dtype) => {
+    const encode = dtype === 'float16' ? library.toFloat16 : library.toBFloat16;
+    const decode = dtype === 'float16' ? library.fromFloat16 : library.fromBFloat16;
+    const indices = [3, 0, 3, 3, -1];
+    const random = ref.createRandom(44);
+    const bits = encode(ref.randomFloats(random, 3 * 5 * 5, 100));
+    const gradient = takeBackward(indices, { data: bits, shape: [3, 5, 5], dtype }, { shape, axis: 1, mode: 'wrap' });
+    expect(gradient.dtype).toBe(dtype);
+    const sums = ref.takeGradient(shape, indices, decode(bits), 1, 'wrap', true);
+    expect(Array.from(gradient.data)).toEqual(Array.from(encode(sums)));
+  });
+
   test('invalid arguments raise', () => {
     const outGrad = { data: new Float32Array(10), shape: [2, 4, 5] };
     expect(() => takeBackward([0, 1], outGrad, { axis: 0 })).toThrow(TypeError);
