@@ -68,8 +68,6 @@ function report(name, milliseconds, elements) {
   for (const backend of library.BACKENDS) {
     library.dispose();
     await library.init({ backend });
-    // Let pool workers start before the first parallel call.
-    await new Promise((resolve) => { setTimeout(resolve, 200); });
     const { threads } = library.backendInfo();
     const label = `${backend} (${threads} thread${threads > 1 ? 's' : ''})`;
 

@@ -40,6 +40,9 @@ struct Pool {
   std::condition_variable wake;
   std::atomic<uint32_t> generation{0};
   std::atomic<int> pending{0};
+  // Generation when the workers were created. A worker starts from it, not from the value it reads once
+  // running: a worker scheduled late would otherwise miss the first job and never acknowledge it.
+  uint32_t start_generation = 0;
   bool stopping = false;
 };
 
@@ -51,7 +54,7 @@ constexpr int kSpinIterations = 20000;
 
 void* worker_main(void* arg) {
   const int worker_index = static_cast<int>(reinterpret_cast<intptr_t>(arg));
-  uint32_t seen = pool.generation.load(std::memory_order_acquire);
+  uint32_t seen = pool.start_generation;
 
   for (;;) {
     // Wait for a new generation: spin first, then sleep on the condition variable.
@@ -105,6 +108,7 @@ int thread_pool_start(int requested_threads) {
   thread_pool_stop();
   const int target_workers = std::clamp(requested_threads, 1, kMaxThreads) - 1;
   pool.stopping = false;
+  pool.start_generation = pool.generation.load(std::memory_order_acquire);
 
   for (int i = 0; i < target_workers; ++i) {
     pthread_t thread;
