@@ -33,6 +33,7 @@ export function isRowSparse(value) {
 }
 
 export function rowSparseToDense(gradient) {
+  checkRowSparse(gradient, 'rowSparseToDense: gradient');
   const [rows, columns] = gradient.shape;
   const data = new STORAGE[gradient.dtype](rows * columns);
   gradient.indices.forEach((row, k) => {

@@ -100,6 +100,22 @@ const VALID_CALLS = {
     const grad = library.takeBackward([2, 2], { data: Float32Array.of(1, 2), shape: [2] }, { shape: [3] });
     expect(Array.from(grad.data)).toEqual([0, 0, 3]);
   },
+  embeddingBagBackward: () => {
+    const grad = library.embeddingBagBackward([0, 1, 1], { data: Float32Array.of(1, 2), shape: [2, 1] }, { inputDim: 3, offsets: [0, 1], mode: 'sum' });
+    expect(Array.from(grad.data)).toEqual([1, 4, 0]);
+  },
+  similarity: () => {
+    const scores = library.similarity(weight(), { data: Float32Array.of(1, 0, 0, 0, 0), shape: [1, 5] }, { metric: 'dot' });
+    expect(Array.from(scores.data)).toEqual([0, 5, 10, 15]);
+  },
+  rowSparseToDense: () => {
+    expect(Array.from(library.rowSparseToDense(rowSparse([1], [1, 2, 3, 4, 5])).data.subarray(5, 10))).toEqual([1, 2, 3, 4, 5]);
+  },
+  'Table.toTensor': () => {
+    const table = library.createTable(weight());
+    expect(Array.from(table.toTensor().data)).toEqual(Array.from(weight().data));
+    table.dispose();
+  },
   quantizeTable: () => {
     const table = library.quantizeTable({ data: Float32Array.of(0, 1, -1, 0.5), shape: [2, 2] });
     const row = library.embedding([0], table, { outputDtype: 'float32' }).data;
@@ -406,6 +422,33 @@ addCase('quantizeTable', 'dtype unknown', () => [weight(), { dtype: 'int4' }], T
 addCase('quantizeTable', 'scheme unknown', () => [weight(), { scheme: 'per-tensor' }], TypeError, ['scheme', '"per-tensor"']);
 addCase('quantizeTable', 'non-finite weight', () => [{ data: Float32Array.of(0, 1, NaN, 2), shape: [2, 2] }], RangeError, ['weight[1][0]', 'NaN']);
 addCase('quantizeTable', 'integer weight', () => [{ data: new Int8Array(4), shape: [2, 2] }], TypeError, ['weight', 'int8']);
+
+// embeddingBagBackward
+const bagGrad = () => ({ data: new Float32Array(10), shape: [2, 5] });
+addTensorCases('embeddingBagBackward', 'data', { data: Int32Array.of(0, 1, 2, 3), shape: [2, 2] }, (bad) => [bad, bagGrad(), { inputDim: 4 }]);
+addTensorCases('embeddingBagBackward', 'outGrad', bagGrad(), (bad) => [[[0, 1], [2, 3]], bad, { inputDim: 4 }]);
+addCase('embeddingBagBackward', 'inputDim missing', () => [[[0, 1]], { data: new Float32Array(5), shape: [1, 5] }, {}], TypeError, ['inputDim', 'missing']);
+addCase('embeddingBagBackward', 'outGrad wrong bag count', () => [[[0, 1], [2, 3]], { data: new Float32Array(5), shape: [1, 5] }, { inputDim: 4 }], RangeError, ['outGrad', '[1, 5]', '2 bags']);
+addCase('embeddingBagBackward', 'max mode without maxIndices', () => [[[0, 1]], { data: new Float32Array(5), shape: [1, 5] }, { inputDim: 4, mode: 'max' }], TypeError, ['maxIndices']);
+addCase('embeddingBagBackward', 'maxIndices outside the bag', () => [[[0, 1]], { data: new Float32Array(2), shape: [1, 2] }, { inputDim: 4, mode: 'max', maxIndices: Int32Array.of(0, 7) }],
+  RangeError, ['maxIndices[1]', '7']);
+addCase('embeddingBagBackward', 'sparseGrad index out of range', () => [[[0, 5]], { data: new Float32Array(5), shape: [1, 5] }, { inputDim: 4, sparseGrad: true }], RangeError, ['data', '5', 'inputDim 4']);
+
+// similarity
+addTensorCases('similarity', 'weight', weight(), (bad) => [bad, { data: new Float32Array(5), shape: [1, 5] }]);
+addCase('similarity', 'metric unknown', () => [weight(), [[1, 0, 0, 0, 0]], { metric: 'l2' }], TypeError, ['metric', '"l2"']);
+addCase('similarity', 'queries a string', () => [weight(), 'abc'], TypeError, ['queries', '"abc"']);
+addCase('similarity', 'queries wrong width', () => [weight(), { data: new Float32Array(4), shape: [1, 4] }], RangeError, ['queries', '4', '5']);
+addCase('similarity', 'integer weight', () => [{ data: new Int32Array(20), shape: [4, 5] }, [[1, 0, 0, 0, 0]]], TypeError, ['weight', 'int32']);
+
+// rowSparseToDense and Table methods
+addCase('rowSparseToDense', 'a dense tensor', () => [weight()], TypeError, ['row_sparse']);
+addCase('rowSparseToDense', 'null', () => [null], TypeError, ['null']);
+addCase('Table.toTensor', 'after dispose', () => [], library.DisposedError, ['[4, 5]', 'disposed'], () => {
+  const table = library.createTable(weight());
+  table.dispose();
+  return table.toTensor();
+});
 
 describe.each(Object.keys(VALID_CALLS))('%s', (fn) => {
   const cases = CASES.filter((item) => item.fn === fn);
