@@ -27,7 +27,7 @@ function bfloat16FromDouble(value) {
   if (2 ** (exponent + 1) <= magnitude) exponent += 1;
   return sign | (((exponent + 127) << 7) + roundHalfEven((magnitude / 2 ** exponent - 1) * 128));
 }
-const { takeForward } = require('../helpers/extras-reference');
+const { bagForward, takeForward } = require('../helpers/extras-reference');
 
 beforeAll(() => initBackend());
 afterAll(() => library.dispose());
@@ -327,6 +327,45 @@ test('take matches the reference', () => {
     const expected = takeForward(data, shape, indices, indexShape, axis, mode);
     expect(result.shape).toEqual(expected.shape);
     expect(Array.from(result.data)).toEqual(expected.data);
+  }), PARAMETERS);
+});
+
+const bagCase = fc.record({
+  inputDim: fc.integer({ min: 1, max: 6 }),
+  outputDim: fc.integer({ min: 1, max: 5 }),
+  count: fc.integer({ min: 0, max: 12 }),
+  mode: fc.constantFrom('sum', 'mean', 'max'),
+  withWeights: fc.boolean(),
+}).chain((params) => fc.record({
+  params: fc.constant(params),
+  weight: fc.array(fc.double({ min: -2, max: 2, noNaN: true }).map(Math.fround), { minLength: params.inputDim * params.outputDim, maxLength: params.inputDim * params.outputDim }),
+  indices: fc.array(fc.oneof(fc.integer({ min: -2, max: 8 }), fc.double({ min: -2, max: 8, noNaN: true }), fc.constantFrom(NaN, Infinity, -Infinity)),
+    { minLength: params.count, maxLength: params.count }),
+  // Bag starts: 0 first, then any non-decreasing positions up to count (empty bags included).
+  starts: fc.array(fc.integer({ min: 0, max: params.count }), { maxLength: 4 }).map((rest) => [0, ...rest.sort((a, b) => a - b)]),
+  sampleWeights: fc.array(fc.double({ min: -2, max: 2, noNaN: true }).map(Math.fround), { minLength: params.count, maxLength: params.count }),
+}));
+
+test('embeddingBag matches the reference', () => {
+  fc.assert(fc.property(bagCase, ({ params, weight, indices, starts, sampleWeights }) => {
+    const { inputDim, outputDim, count, mode } = params;
+    const withWeights = params.withWeights && mode === 'sum';
+    const weightData = Float32Array.from(weight);
+    const options = { offsets: Int32Array.from(starts), mode };
+    if (withWeights) options.perSampleWeights = Float32Array.from(sampleWeights);
+    const result = library.embeddingBag(Float64Array.from(indices), { data: weightData, shape: [inputDim, outputDim] }, options);
+    const expected = bagForward({
+      indices,
+      starts: [...starts, count],
+      rowAt: (row) => weightData.subarray(row * outputDim, (row + 1) * outputDim),
+      inputDim,
+      outputDim,
+      mode,
+      weights: withWeights ? options.perSampleWeights : undefined,
+    });
+    expect(result.shape).toEqual([starts.length, outputDim]);
+    expectClose(result.data, expected.data, 'float32');
+    if (mode === 'max') expect(Array.from(result.maxIndices)).toEqual(Array.from(expected.maxIndices));
   }), PARAMETERS);
 });
 
