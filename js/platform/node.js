@@ -26,7 +26,8 @@ export const nodePlatform = {
     const factory = require(path.join(folder, 'wasm_embedding.js'));
     // Node 20's global fetch rejects file paths, so the glue gets the bytes directly.
     const wasmBinary = fs.readFileSync(path.join(folder, 'wasm_embedding.wasm'));
-    return factory({ wasmBinary, pthreadPoolSize: poolSize });
+    // print carries only the checked builds' heap-resize notices; printErr keeps sanitizer reports.
+    return factory({ wasmBinary, pthreadPoolSize: poolSize, print: () => {} });
   },
 
   // Pool workers would keep Node alive; unref lets the process exit when nothing else runs.
