@@ -227,8 +227,12 @@ export interface EmbeddingOptions<D extends DType = DType> {
    * RangeError instead of clipping. Default false.
    */
   sparseGrad?: boolean;
-  /** Receives the result: the weight dtype's TypedArray with exactly count * outputDim elements. */
-  out?: StorageTypes[D];
+  /**
+   * Receives the result: the weight dtype's TypedArray with exactly count * outputDim elements, or a
+   * {@link HeapTensor} of the weight's dtype and exactly the result's shape, written in place in wasm
+   * memory without a copy (the call then returns that heap tensor).
+   */
+  out?: StorageTypes[D] | HeapTensor<D>;
 }
 
 /**
@@ -241,8 +245,39 @@ export interface EmbeddingOptions<D extends DType = DType> {
 export function embedding<D extends DType = DType>(
   data: TensorLike,
   weight: WeightLike<D>,
+  options: EmbeddingOptions<D> & { out: HeapTensor<D> },
+): HeapTensor<D>;
+export function embedding<D extends DType = DType>(
+  data: TensorLike,
+  weight: WeightLike<D>,
   options?: EmbeddingOptions<D>,
 ): Tensor<D>;
+
+/**
+ * An output buffer in wasm memory, so that embedding() can write its result in place instead of copying
+ * it out to a JS array. Created by {@link createHeapTensor}; free it with {@link HeapTensor.dispose}.
+ */
+export class HeapTensor<D extends DType = DType> {
+  private constructor();
+  readonly shape: readonly number[];
+  readonly dtype: D;
+  /**
+   * A view of the elements in wasm memory, created on every access. Memory growth (any later call that
+   * allocates) replaces the memory's buffer, so read `data` again after each call instead of keeping it.
+   */
+  readonly data: StorageTypes[D];
+  /** Size of the tensor's data in bytes. */
+  readonly byteLength: number;
+  /** True after {@link HeapTensor.dispose} or after the module that holds it was disposed. */
+  readonly disposed: boolean;
+  /** Frees the tensor's wasm memory. Safe to call more than once. */
+  dispose(): void;
+  /** Copies the elements out of wasm memory. */
+  toTensor(): Tensor<D>;
+}
+
+/** Allocates a zero-filled tensor in wasm memory. Default dtype: float32. */
+export function createHeapTensor<D extends DType = 'float32'>(shape: number[], dtype?: D): HeapTensor<D>;
 
 // ---------------------------------------------------------------------------------------------------------
 // Row similarity

@@ -6,6 +6,7 @@ export { DTYPES } from './dtypes.js';
 export { toFloat16, fromFloat16, toBFloat16, fromBFloat16 } from './half.js';
 export { createTable, Table } from './table.js';
 export { embedding } from './ops/embedding.js';
+export { createHeapTensor, HeapTensor } from './heap-tensor.js';
 export { similarity } from './ops/similarity.js';
 export { embeddingBackward } from './ops/backward.js';
 export { isRowSparse, rowSparseToDense } from './sparse.js';

@@ -8,9 +8,13 @@
 
 namespace wasm_embedding {
 
-// Output bytes below which the forward runs on one thread: waking the pool costs more than it saves.
-// Chosen by measurement with bench/gather-threshold.js on a 2-core machine.
-constexpr size_t kParallelGatherMinBytes = 256 * 1024;
+// Output bytes per thread below which the forward runs on one thread: waking the pool costs more than it
+// saves. Chosen by measurement with bench/gather-threshold.js on a 2-core machine. The macro lets that
+// script build a module that splits every call.
+#ifndef WASM_EMBEDDING_PARALLEL_GATHER_MIN_BYTES
+#define WASM_EMBEDDING_PARALLEL_GATHER_MIN_BYTES (256 * 1024)
+#endif
+constexpr size_t kParallelGatherMinBytes = WASM_EMBEDDING_PARALLEL_GATHER_MIN_BYTES;
 
 // out[i, :] = table[row(indices[i]), :] for i in [0, count), with the clipping index mapping.
 // table has input_dim rows of row_elems elements of element_size bytes; input_dim >= 1.
