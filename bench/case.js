@@ -7,6 +7,7 @@
 
 'use strict';
 
+const fs = require('node:fs');
 const { performance } = require('node:perf_hooks');
 
 const data = require('./data.js');
@@ -65,6 +66,18 @@ function gatherMethods(spec, inputs) {
         const weight = await loadTable();
         const out = new ArrayType(length);
         return { run: () => library.embedding(indices, weight, { out }).data, before: () => out.fill(0) };
+      },
+    });
+    methods.push({
+      name: `${label}, heap tensor out`,
+      group: 'wasm-embedding',
+      variant: label,
+      output: 'heap',
+      setup: async () => {
+        const library = await loadLibrary();
+        const weight = await loadTable();
+        const out = library.createHeapTensor([count, columns], dtype);
+        return { run: () => library.embedding(indices, weight, { out }), result: () => out.data, dispose: () => out.dispose() };
       },
     });
     methods.push({
@@ -140,8 +153,8 @@ async function prepare(method, check) {
   try {
     const instance = await method.setup();
     if (instance.before) instance.before();
-    const result = await instance.run();
-    check(result);
+    const returned = await instance.run();
+    if (!instance.unchecked) check(instance.result ? instance.result() : returned, method);
     return { instance, status: 'ok' };
   } catch (error) {
     let status = 'failed';
@@ -181,15 +194,123 @@ async function timeMethods(methods, check, spec) {
   }));
 }
 
+function readTableFile(file, dtype) {
+  const bytes = fs.readFileSync(file);
+  const { ArrayType } = data.TABLE_STORAGE[dtype];
+  return new ArrayType(bytes.buffer, bytes.byteOffset, bytes.byteLength / ArrayType.BYTES_PER_ELEMENT).slice();
+}
+
 async function runGather(spec) {
-  const table = data.makeTable(spec.rows, spec.columns, spec.dtype);
+  const table = spec.file ? readTableFile(spec.file, spec.dtype) : data.makeTable(spec.rows, spec.columns, spec.dtype);
   const indices = data.makeIndices(spec.count, spec.rows);
   const expected = data.gatherBySubarray(table, spec.columns, indices, new data.TABLE_STORAGE[spec.dtype].ArrayType(spec.count * spec.columns));
   const methods = gatherMethods(spec, { table, indices, expected });
   return timeMethods(methods, exactCheck(expected), spec);
 }
 
-const RUNNERS = { gather: runGather };
+// Returns a check that accepts float32 results within tolerance of the float64-accumulated reference.
+function closeCheck(expected, tolerance) {
+  return (actual) => {
+    const difference = data.maxAbsDifference(actual, expected);
+    if (!(difference <= tolerance)) throw new WrongResult(`result differs from the reference by up to ${difference}`);
+  };
+}
+
+// Dense backward (float32, gradient buffer reused), row_sparse backward and a lazy Adam step with the
+// row_sparse gradient. Peers: tfjs scatterND and onnxruntime-web ScatterND with reduction 'add'.
+function backwardMethods(spec, inputs) {
+  const { rows, columns, count } = spec;
+  const { indices, gradient } = inputs;
+  const outGrad = { data: gradient, shape: [count, columns], dtype: 'float32' };
+  const methods = [];
+
+  // The reference: one contiguous copy of as many bytes as the gradient input.
+  const target = new Float32Array(gradient.length);
+  methods.push({
+    name: 'set (reference, gradient input bytes)',
+    group: 'reference',
+    setup: async () => ({ run: () => target.set(gradient) ?? target, unchecked: true }),
+  });
+
+  for (const [label, backend, threads] of VARIANTS) {
+    let libraryPromise = null;
+    const loadLibrary = () => (libraryPromise ??= loadWasmEmbedding(backend, threads));
+    methods.push({
+      name: `${label}, dense, out reused`,
+      group: 'wasm-embedding',
+      variant: label,
+      output: 'dense',
+      setup: async () => {
+        const library = await loadLibrary();
+        const out = new Float32Array(rows * columns);
+        return { run: () => library.embeddingBackward(indices, outGrad, { inputDim: rows, out }).data, before: () => out.fill(0) };
+      },
+    });
+    methods.push({
+      name: `${label}, row_sparse`,
+      group: 'wasm-embedding',
+      variant: label,
+      output: 'row_sparse',
+      setup: async () => {
+        const library = await loadLibrary();
+        const run = () => library.embeddingBackward(indices, outGrad, { inputDim: rows, sparseGrad: true });
+        return { run, result: () => library.rowSparseToDense(run()).data };
+      },
+    });
+  }
+
+  if (spec.peers) {
+    methods.push({
+      name: 'tfjs-backend-wasm tf.scatterND',
+      group: 'tfjs',
+      setup: async () => {
+        const tf = await loadTfjs();
+        const run = () => {
+          const indexTensor = tf.tensor2d(indices, [count, 1], 'int32');
+          const updates = tf.tensor2d(gradient, [count, columns], 'float32');
+          const result = tf.scatterND(indexTensor, updates, [rows, columns]);
+          const values = result.dataSync();
+          indexTensor.dispose();
+          updates.dispose();
+          result.dispose();
+          return values;
+        };
+        return { run };
+      },
+    });
+    for (const threads of [1, 2]) {
+      methods.push({
+        name: `onnxruntime-web ScatterND add x${threads}`,
+        group: 'onnxruntime-web',
+        setup: async () => {
+          const ort = loadOnnxRuntime(threads);
+          const session = await ort.InferenceSession.create(scatterAddModel({ dtype: 'float32', rows, columns, count }), {
+            executionProviders: ['wasm'],
+            extra: { session: { 'intra_op.allow_spinning': '0' } },
+          });
+          const indexTensor = new ort.Tensor('int64', BigInt64Array.from(indices, (row) => BigInt(row)), [count, 1]);
+          const updates = new ort.Tensor('float32', gradient, [count, columns]);
+          const run = async () => (await session.run({ indices: indexTensor, updates })).grad.data;
+          return { run, dispose: () => session.release() };
+        },
+      });
+    }
+  }
+  return methods;
+}
+
+async function runBackward(spec) {
+  const indices = data.makeIndices(spec.count, spec.rows);
+  const gradient = data.makeGradient(spec.count, spec.columns);
+  const expected = data.scatterAddReference(indices, gradient, spec.rows, spec.columns);
+  const methods = backwardMethods(spec, { indices, gradient });
+  // Ours must match the float64-accumulated reference exactly; float32 peers may differ by rounding.
+  const exact = exactCheck(expected);
+  const close = closeCheck(expected, 1e-3);
+  return timeMethods(methods, (actual, method) => (method.group === 'wasm-embedding' ? exact : close)(actual), spec);
+}
+
+const RUNNERS = { gather: runGather, backward: runBackward };
 
 async function main() {
   const spec = JSON.parse(process.argv[2]);
