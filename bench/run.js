@@ -5,7 +5,7 @@
 //   npm run bench                  every case, then the browser table; rewrites the results in BENCHMARKS.md
 //   npm run bench -- --quick       float32 gather cases with fewer rounds, printed only (under a minute)
 //   npm run bench -- --browser     only the browser table (headless Chromium), printed only
-//   options: --only=TEXT (cases whose title contains TEXT), --rounds=N, --write, --no-write
+//   options: --only=TEXT (cases whose title contains TEXT), --rounds=N, --no-browser, --write, --no-write
 
 'use strict';
 
@@ -23,10 +23,11 @@ const RESULTS_START = '<!-- results:start (written by bench/run.js) -->';
 const RESULTS_END = '<!-- results:end -->';
 
 function parseArguments(argv) {
-  const options = { quick: false, browser: false, only: null, rounds: null, write: null };
+  const options = { quick: false, browser: false, noBrowser: false, only: null, rounds: null, write: null };
   for (const argument of argv) {
     if (argument === '--quick') options.quick = true;
     else if (argument === '--browser') options.browser = true;
+    else if (argument === '--no-browser') options.noBrowser = true;
     else if (argument === '--write') options.write = true;
     else if (argument === '--no-write') options.write = false;
     else if (argument.startsWith('--only=')) options.only = argument.slice('--only='.length);
@@ -37,6 +38,7 @@ function parseArguments(argv) {
     throw new Error('bench: --rounds must be a positive integer');
   }
   options.write ??= !options.quick && !options.browser && options.only === null;
+  if (options.browser && options.noBrowser) throw new Error('bench: --browser and --no-browser exclude each other');
   return options;
 }
 
@@ -137,7 +139,7 @@ async function main() {
       sections.push(result.skipped ? `### ${result.spec.title}\n\nSkipped: ${result.skipped}` : formatCaseTable(result));
     }
   }
-  if (options.browser || (!options.quick && options.only === null)) {
+  if (options.browser || (!options.quick && !options.noBrowser && options.only === null)) {
     const { runBrowserBenchmark } = require('./browser.js');
     const browserMarkdown = await runBrowserBenchmark({ quick: options.quick, rounds: options.rounds });
     console.log(`\n${browserMarkdown}`);

@@ -2,8 +2,9 @@
 // and with a heap tensor, the plain-JS gather and the set reference, interleaved round by round. Each
 // result is compared with the plain-JS gather before it is timed.
 
-await import('../data.js');
-const data = globalThis.benchData;
+// Set by the message handler: bench/data.js, loaded there because a top-level await would delay the
+// handler, and a message that arrives before it exists is lost.
+let data = null;
 
 // Builds timed: [label, backend, threads]. Each import with its own query string is a separate instance.
 const VARIANTS = [
@@ -20,6 +21,7 @@ async function loadLibraries() {
       const library = await import(`../../dist/browser.js?instance=${encodeURIComponent(label)}`);
       await library.init(threads === undefined ? { backend } : { backend, threads });
       libraries.push({ label, library });
+      self.postMessage({ log: `started ${label}` });
     } catch (error) {
       libraries.push({ label, error: error.message });
     }
@@ -120,6 +122,8 @@ function runCase(spec, libraries) {
 
 self.onmessage = async (event) => {
   try {
+    await import('../data.js');
+    data = globalThis.benchData;
     const libraries = await loadLibraries();
     const cases = [];
     for (const spec of event.data) {
