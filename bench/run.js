@@ -4,7 +4,8 @@
 //
 //   npm run bench                  every case, then the browser table; rewrites the results in BENCHMARKS.md
 //   npm run bench -- --quick       float32 gather cases with fewer rounds, printed only (under a minute)
-//   npm run bench -- --browser     only the browser table (headless Chromium), printed only
+//   npm run bench -- --browser     only the browser table (headless Chromium), printed (with --write, also
+//                                  written to its own block of BENCHMARKS.md)
 //   options: --only=TEXT (cases whose title contains TEXT), --rounds=N, --no-browser, --write, --no-write
 
 'use strict';
@@ -19,8 +20,12 @@ const { DIST, ROOT, packageVersion } = require('./peers.js');
 const { buildCases, evaluateTargets, summarize } = require('./cases.js');
 const { formatCaseTable, formatTargets, formatMachine } = require('./report.js');
 
-const RESULTS_START = '<!-- results:start (written by bench/run.js) -->';
-const RESULTS_END = '<!-- results:end -->';
+// BENCHMARKS.md keeps the Node results and the browser-only results between their own markers, so that a
+// `--browser --write` run replaces only the browser block.
+const MARKERS = {
+  results: ['<!-- results:start (written by bench/run.js) -->', '<!-- results:end -->'],
+  browser: ['<!-- browser:start (written by bench/run.js --browser) -->', '<!-- browser:end -->'],
+};
 
 function parseArguments(argv) {
   const options = { quick: false, browser: false, noBrowser: false, only: null, rounds: null, write: null };
@@ -111,14 +116,15 @@ async function runNodeCases(options) {
   return results;
 }
 
-function writeResults(markdown) {
+function writeResults(markdown, block) {
+  const [startMarker, endMarker] = MARKERS[block];
   const file = path.join(ROOT, 'BENCHMARKS.md');
-  const block = `${RESULTS_START}\n${markdown}\n${RESULTS_END}`;
-  let text = fs.existsSync(file) ? fs.readFileSync(file, 'utf8') : `# Benchmarks\n\n${RESULTS_START}\n${RESULTS_END}\n`;
-  const start = text.indexOf(RESULTS_START);
-  const end = text.indexOf(RESULTS_END);
-  if (start < 0 || end < start) text = `${text.trimEnd()}\n\n${block}\n`;
-  else text = `${text.slice(0, start)}${block}${text.slice(end + RESULTS_END.length)}`;
+  const section = `${startMarker}\n${markdown}\n${endMarker}`;
+  let text = fs.existsSync(file) ? fs.readFileSync(file, 'utf8') : '# Benchmarks\n';
+  const start = text.indexOf(startMarker);
+  const end = text.indexOf(endMarker);
+  if (start < 0 || end < start) text = `${text.trimEnd()}\n\n${section}\n`;
+  else text = `${text.slice(0, start)}${section}${text.slice(end + endMarker.length)}`;
   fs.writeFileSync(file, text);
   console.log(`\nwrote the results into ${path.relative(process.cwd(), file)}`);
 }
@@ -145,7 +151,7 @@ async function main() {
     console.log(`\n${browserMarkdown}`);
     sections.push('## Browser results (headless Chromium)', browserMarkdown);
   }
-  if (options.write) writeResults(sections.join('\n\n'));
+  if (options.write) writeResults(sections.join('\n\n'), options.browser ? 'browser' : 'results');
 }
 
 main().catch((error) => {
