@@ -80,6 +80,21 @@ function gatherMethods(spec, inputs) {
         return { run: () => library.embedding(indices, weight, { out }), result: () => out.data, dispose: () => out.dispose() };
       },
     });
+    if (dtype !== 'float32') {
+      methods.push({
+        name: `${label}, out, float32 (outputDtype)`,
+        group: 'wasm-embedding',
+        variant: label,
+        output: 'out, float32',
+        setup: async () => {
+          const library = await loadLibrary();
+          const weight = await loadTable();
+          const out = new Float32Array(length);
+          const run = () => library.embedding(indices, weight, { outputDtype: 'float32', out }).data;
+          return { run, before: () => out.fill(0), check: exactCheck(inputs.expectedFloat32) };
+        },
+      });
+    }
     methods.push({
       name: `${label}, fresh`,
       group: 'wasm-embedding',
@@ -154,7 +169,7 @@ async function prepare(method, check) {
     const instance = await method.setup();
     if (instance.before) instance.before();
     const returned = await instance.run();
-    if (!instance.unchecked) check(instance.result ? instance.result() : returned, method);
+    if (!instance.unchecked) (instance.check ?? check)(instance.result ? instance.result() : returned, method);
     return { instance, status: 'ok' };
   } catch (error) {
     let status = 'failed';
@@ -204,7 +219,8 @@ async function runGather(spec) {
   const table = spec.file ? readTableFile(spec.file, spec.dtype) : data.makeTable(spec.rows, spec.columns, spec.dtype);
   const indices = data.makeIndices(spec.count, spec.rows);
   const expected = data.gatherBySubarray(table, spec.columns, indices, new data.TABLE_STORAGE[spec.dtype].ArrayType(spec.count * spec.columns));
-  const methods = gatherMethods(spec, { table, indices, expected });
+  const expectedFloat32 = spec.dtype === 'float32' ? expected : data.decodeHalfBits(expected, spec.dtype);
+  const methods = gatherMethods(spec, { table, indices, expected, expectedFloat32 });
   return timeMethods(methods, exactCheck(expected), spec);
 }
 

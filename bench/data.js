@@ -84,6 +84,26 @@ function scatterAddReference(indices, gradient, rows, columns) {
   return Float32Array.from(sums);
 }
 
+// Decodes float16 or bfloat16 bits to float32 values (exact: every such value is a float32).
+function decodeHalfBits(bits, dtype) {
+  const out = new Float32Array(bits.length);
+  const word = new Uint32Array(out.buffer);
+  for (let i = 0; i < bits.length; i += 1) {
+    const value = bits[i];
+    if (dtype === 'bfloat16') {
+      word[i] = value << 16;
+      continue;
+    }
+    const sign = value & 0x8000 ? -1 : 1;
+    const exponent = (value >> 10) & 0x1f;
+    const mantissa = value & 0x3ff;
+    if (exponent === 0) out[i] = sign * mantissa * 2 ** -24;
+    else if (exponent === 31) out[i] = mantissa ? NaN : sign * Infinity;
+    else out[i] = sign * (1 + mantissa / 1024) * 2 ** (exponent - 15);
+  }
+  return out;
+}
+
 // Index of the first differing byte of two TypedArrays, or -1 when their bytes are equal.
 function firstByteDifference(actual, expected) {
   const a = new Uint8Array(actual.buffer, actual.byteOffset, actual.byteLength);
@@ -110,6 +130,7 @@ const exported = {
   gatherBySubarray,
   gatherByLoop,
   scatterAddReference,
+  decodeHalfBits,
   firstByteDifference,
   maxAbsDifference,
 };
