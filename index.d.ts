@@ -544,6 +544,8 @@ export interface EmbeddingBackwardOptions<D extends FloatDType = FloatDType> {
   grad?: Tensor<D> | TensorObject<D> | RowSparseInput<D>;
   /** Receives a dense 'write' result: the dtype's TypedArray with inputDim * outputDim elements. */
   out?: StorageTypes[D];
+  /** Row that receives no gradient; a negative value counts from the end, as in PyTorch. */
+  paddingIdx?: number;
 }
 
 /**
@@ -665,6 +667,8 @@ export interface EmbeddingLayerOptions<D extends FloatDType = FloatDType> {
   weight?: WeightLike<D>;
   /** Seed of the default initialisation. Default 0. */
   seed?: number;
+  /** Row that receives no gradient and starts at zero in the default initialisation; negative counts from the end. */
+  paddingIdx?: number;
 }
 
 /** An embedding layer whose weight is a {@link Table} in wasm memory. */

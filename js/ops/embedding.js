@@ -75,6 +75,18 @@ function checkHeapOut(out, dtype, shape, functionName) {
 // size stays in a core's L2 cache.
 const GATHER_BLOCK_BYTES_PER_THREAD = 256 * 1024;
 
+// A fresh result array. The output is copied out in blocks, so it may exceed wasm memory, but not the
+// engine's TypedArray limit, whose RangeError would not name the function.
+function createResultArray(dtype, length, shape) {
+  try {
+    return new STORAGE[dtype](length);
+  } catch (error) {
+    if (!(error instanceof RangeError)) throw error;
+    const bytes = length * elementSize(dtype);
+    throw new RangeError(`${FUNCTION_NAME}: output ${formatShape(shape)} ${dtype} needs ${bytes} bytes, more than this engine allows in one ${STORAGE[dtype].name} (${error.message}); pass a smaller batch`, { cause: error });
+  }
+}
+
 export function embedding(data, weight, options) {
   const module = requireModule(FUNCTION_NAME);
   const opts = checkOptions(options, FUNCTION_NAME, OPTION_NAMES);
@@ -90,7 +102,7 @@ export function embedding(data, weight, options) {
   const length = count * outputDim;
   const heapOut = isHeapTensor(opts.out) ? checkHeapOut(opts.out, source.dtype, shape, FUNCTION_NAME) : undefined;
   const out = heapOut ? undefined : checkOut(opts.out, source.dtype, length, FUNCTION_NAME);
-  const result = heapOut ? undefined : (out ?? new STORAGE[source.dtype](length));
+  const result = heapOut ? undefined : (out ?? createResultArray(source.dtype, length, shape));
   if (count === 0) return heapOut ?? { data: result, shape, dtype: source.dtype };
   if (inputDim === 0 && !sparseGrad) {
     throw new RangeError(`${FUNCTION_NAME}: weight has no rows (shape ${formatShape(source.shape)}), so data with ${count} indices cannot be looked up`);

@@ -2,6 +2,17 @@
 // --strict` must accept this file, and each @ts-expect-error line must be rejected, or tsc reports the
 // directive as unused.
 import {
+  AdaGrad,
+  Adam,
+  Embedding,
+  SGD,
+  adamUpdate,
+  createHeapTensor,
+  embeddingBackward,
+  embeddingBag,
+  quantizeTable,
+  similarity,
+  take,
   BACKENDS,
   DTYPES,
   DisposedError,
@@ -83,6 +94,33 @@ export async function usage(): Promise<void> {
       void message;
     }
   }
+
+  // Training, bags, take, quantized tables, similarity and heap outputs.
+  const layer = new Embedding({ inputDim: 4, outputDim: 5, sparseGrad: true, paddingIdx: 0, seed: 1 });
+  const forward = layer.forward([[1, 2]]);
+  const sparse = embeddingBackward([[1, 2]], forward, { inputDim: 4, sparseGrad: true });
+  const sparseRows: Int32Array = sparse.indices;
+  const dense = embeddingBackward([[1, 2]], forward, { inputDim: 4, paddingIdx: -1 });
+  const adam = new Adam({ lr: 0.01 });
+  adam.step(layer.weight, sparse);
+  const steps: number = adam.stepCount(layer.weight);
+  const optimizers = [new SGD({ momentum: 0.9 }), new AdaGrad()];
+  const state = { data: new Float32Array(20), shape: [4, 5], dtype: 'float32' as const };
+  adamUpdate(state, sparse, { data: new Float32Array(20), shape: [4, 5] }, { data: new Float32Array(20), shape: [4, 5] }, { lr: 0.1 });
+  const bag = embeddingBag([[0, 1], [2, 3]], weight, { mode: 'sum' });
+  const taken = take(weight, [0, 3], { axis: 0, mode: 'wrap' });
+  const quantized = quantizeTable(weight, { dtype: 'int8' });
+  const scores = similarity(weight, new Float32Array(5));
+  const heapOut = createHeapTensor([2, 5], 'float32');
+  embedding([1, 2], weight, { out: heapOut });
+  heapOut.dispose();
+  void [sparseRows, dense, steps, optimizers, bag, taken, quantized, scores];
+  layer.dispose();
+  adam.dispose();
+  // @ts-expect-error: the layer needs outputDim.
+  new Embedding({ inputDim: 4 });
+  // @ts-expect-error: embeddingBackward needs inputDim.
+  embeddingBackward([1], forward, {});
 
   // @ts-expect-error: 'gpu' is not a backend.
   await init({ backend: 'gpu' });
