@@ -124,7 +124,7 @@ export interface BackendInfo {
 /**
  * Loads and starts the WebAssembly module. Every other function needs the returned promise to have
  * resolved. Calling it again with the same options (or none) returns the same result; other options
- * need {@link dispose} first. Invalid options throw a TypeError or RangeError synchronously; a backend that
+ * need {@link dispose} first. Invalid options throw a TypeError or RangeError synchronously. A backend that
  * this engine cannot run, or `threads` above 1 on a single-threaded backend, rejects the promise.
  */
 export function init(options?: InitOptions): Promise<BackendInfo>;
@@ -188,7 +188,7 @@ export class Table<D extends DType = DType> {
   /** [inputDim, outputDim]. */
   readonly shape: readonly [number, number];
   readonly dtype: D;
-  /** True after {@link Table.dispose} or after the module that holds it was disposed. */
+  /** True after {@link Table.dispose} or after the module that owns it was disposed. */
   readonly disposed: boolean;
   /** Size of the table's data in bytes. */
   readonly byteLength: number;
@@ -268,7 +268,7 @@ export class HeapTensor<D extends DType = DType> {
   readonly data: StorageTypes[D];
   /** Size of the tensor's data in bytes. */
   readonly byteLength: number;
-  /** True after {@link HeapTensor.dispose} or after the module that holds it was disposed. */
+  /** True after {@link HeapTensor.dispose} or after the module that owns it was disposed. */
   readonly disposed: boolean;
   /** Frees the tensor's wasm memory. Safe to call more than once. */
   dispose(): void;

@@ -1,6 +1,6 @@
 // Module worker that trains word vectors on Moby-Dick with CBOW and negative sampling (word2vec's
 // continuous bag of words): the mean of the input vectors of the context window predicts the centre
-// word against random negative words. Every table lives in this worker's own wasm memory; each step
+// word against random negative words. Every table lives in this worker's own wasm memory. Each step
 // uses embedding for the look-ups, embeddingBackward for row_sparse gradients and a lazy Adam step, so
 // only the rows a batch touched change.
 //
@@ -229,7 +229,7 @@ function describeModel() {
 
 async function train(steps) {
   // A stop or reset followed at once by a start begins a new run while the old loop still waits for its
-  // next turn; the run id ends the old loop then.
+  // next turn. The run id tells the old loop to end then.
   runId += 1;
   const run = runId;
   running = true;

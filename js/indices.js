@@ -29,7 +29,7 @@ function indexValueText(tensor, position) {
 }
 
 // Raises a RangeError for the first index outside [0, inputDim - 1] (compared before truncation), naming
-// its value, flat position and inputDim. pointer holds the tensor's values in wasm memory.
+// its value, flat position and inputDim. pointer addresses the tensor's values in wasm memory.
 export function checkIndicesValid(module, tensor, pointer, inputDim, functionName, argument) {
   const count = tensor.data.length;
   if (count === 0) return;

@@ -132,7 +132,7 @@ function checkFinite(values, shape) {
 
 // Quantizes a float weight (a Table or any 2-D tensor of float32, float64, float16 or bfloat16) row by
 // row into a QuantizedTable. options.dtype is 'int8' (default) or 'uint8'; options.scheme is 'per-row';
-// options.weightDtype names the weight's dtype when a Uint16Array holds float16 or bfloat16 bits.
+// options.weightDtype names the weight's dtype when a Uint16Array contains float16 or bfloat16 bits.
 export function quantizeTable(weight, options) {
   const module = requireModule(FUNCTION_NAME);
   const opts = checkOptions(options, FUNCTION_NAME, ['dtype', 'scheme', 'weightDtype']);

@@ -130,7 +130,7 @@ export function backendInfo() {
 }
 
 // The module's memory as it is now. Growth replaces the buffer, so derive views again after every call.
-// Pthread builds export the shared memory object; single-threaded glue refreshes HEAPU8 whenever memory
+// Pthread builds export the shared memory object. Single-threaded glue refreshes HEAPU8 whenever memory
 // grows, and only the main thread allocates, so HEAPU8 is current after every call.
 export function memoryBuffer(module) {
   return module.wasmMemory ? module.wasmMemory.buffer : module.HEAPU8.buffer;

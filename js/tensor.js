@@ -145,9 +145,9 @@ function checkTypedArray(data, dtype, argument) {
   return dtype;
 }
 
-// Normalises value. options.dtype is an explicit dtype (an error if the value carries another);
-// options.plainDefault is the dtype of plain numbers without one; options.encodeHalf encodes float16 and
-// bfloat16 values given as plain numbers.
+// Normalises value. options.dtype is an explicit dtype, and a value that carries another raises a
+// TypeError. options.plainDefault is the dtype of plain numbers without one. options.encodeHalf encodes
+// float16 and bfloat16 values given as plain numbers.
 export function toTensor(value, argument, options = {}) {
   const { dtype: requested, plainDefault = 'float32', encodeHalf } = options;
   if (requested !== undefined) validateDtypeName(requested, `${argument} dtype`);

@@ -18,7 +18,7 @@ if [ "$part" = all ] || [ "$part" = wasm ]; then
       ${CMAKE_ARGS:-} >/dev/null
   fi
   cmake --build "$build_dir"
-  # The Node glue is CommonJS even when a consumer's package.json says "type": "module".
+  # The Node glue is CommonJS even when a consumer's package.json sets "type": "module".
   for folder in "$dist"/node/*/; do echo '{"type":"commonjs"}' > "$folder/package.json"; done
 fi
 

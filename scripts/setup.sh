@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
-# Installs what building and testing need on a fresh Debian machine: Emscripten, CMake and Ninja from
-# Debian's packages (as root through apt-get; otherwise it prints the command to run) and the npm
-# dev dependencies. Installs nothing that is already there.
+# Installs what building and testing need on a fresh Debian machine, skipping what is already there.
+# Debian's packages (Emscripten, binaryen, wabt, CMake, Ninja and, unless WASM_EMBEDDING_BROWSER=0,
+# Chromium) come through apt-get as root. Other users get the apt-get command to run. Then npm installs
+# the dev dependencies.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 

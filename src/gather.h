@@ -1,8 +1,8 @@
 // Row gather: out row i = table row rows[i], for rows of row_elems elements of a given byte width.
 //
 // The kernels move bytes, so one 2-byte gather serves float16, bfloat16 and int16 alike. Rows are copied
-// bit-exactly. Tail contract: no kernel reads or writes outside [table, table + rows * row_bytes) and
-// [out, out + count * row_bytes); rows of 16 bytes or more end with one overlapping 16-byte copy instead
+// bit-exactly. Tail contract: no kernel reads or writes outside [table, table + table_rows * row_bytes) or
+// [out, out + count * row_bytes). Rows of 16 bytes or more end with one overlapping 16-byte copy instead
 // of a scalar tail. rows[i] must lie in [0, table_rows).
 #pragma once
 
