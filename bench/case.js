@@ -13,25 +13,8 @@ const { performance } = require('node:perf_hooks');
 const data = require('./data.js');
 const { loadWasmEmbedding, loadTfjs, loadOnnxRuntime } = require('./peers.js');
 const { gatherModel, scatterAddModel } = require('./onnx-model.js');
-
-// Builds of this library timed in every case: [label, backend, threads].
-const VARIANTS = [
-  ['simd-threads x2', 'simd-threads', 2],
-  ['simd-threads x1', 'simd-threads', 1],
-  ['simd', 'simd', undefined],
-  ['scalar', 'scalar', undefined],
-];
-
-class Unsupported extends Error {}
-class WrongResult extends Error {}
-
-// Returns a check function that raises when a result differs from the expected bytes.
-function exactCheck(expected) {
-  return (actual) => {
-    const position = data.firstByteDifference(actual, expected);
-    if (position >= 0) throw new WrongResult(`result differs from the reference at byte ${position}`);
-  };
-}
+const { VARIANTS, Unsupported, WrongResult, exactCheck, closeCheck } = require('./methods.js');
+const { adamInputs, adamMethods } = require('./adam.js');
 
 function gatherMethods(spec, inputs) {
   const { rows, columns, count, dtype } = spec;
@@ -224,16 +207,8 @@ async function runGather(spec) {
   return timeMethods(methods, exactCheck(expected), spec);
 }
 
-// Returns a check that accepts float32 results within tolerance of the float64-accumulated reference.
-function closeCheck(expected, tolerance) {
-  return (actual) => {
-    const difference = data.maxAbsDifference(actual, expected);
-    if (!(difference <= tolerance)) throw new WrongResult(`result differs from the reference by up to ${difference}`);
-  };
-}
-
-// Dense backward (float32, gradient buffer reused), row_sparse backward and a lazy Adam step with the
-// row_sparse gradient. Peers: tfjs scatterND and onnxruntime-web ScatterND with reduction 'add'.
+// Dense backward (float32, gradient buffer reused) and row_sparse backward. Peers: tfjs scatterND and
+// onnxruntime-web ScatterND with reduction 'add'. The lazy Adam step is its own case kind (bench/adam.js).
 function backwardMethods(spec, inputs) {
   const { rows, columns, count } = spec;
   const { indices, gradient } = inputs;
@@ -326,7 +301,16 @@ async function runBackward(spec) {
   return timeMethods(methods, (actual, method) => (method.group === 'wasm-embedding' ? exact : close)(actual), spec);
 }
 
-const RUNNERS = { gather: runGather, backward: runBackward };
+// Each timed Adam step changes the weight and states, so every method checks its first step, taken from
+// the initial values, and the timed steps continue from there (see bench/adam.js).
+async function runAdam(spec) {
+  const inputs = adamInputs(spec);
+  return timeMethods(adamMethods(spec, inputs), () => {
+    throw new Error('every lazy Adam method brings its own check');
+  }, spec);
+}
+
+const RUNNERS = { gather: runGather, backward: runBackward, adam: runAdam };
 
 async function main() {
   const spec = JSON.parse(process.argv[2]);

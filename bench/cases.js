@@ -5,6 +5,7 @@
 const fs = require('node:fs');
 const path = require('node:path');
 
+const data = require('./data.js');
 const { ROOT } = require('./peers.js');
 
 // Table shapes: rows x columns, gathered with count indices.
@@ -60,6 +61,26 @@ function buildCases({ quick, rounds }) {
       dtype: 'float32',
       // The set reference copies the gradient input, count x columns float32.
       outputBytes: shape.count * shape.columns * 4,
+      rounds: roundCount,
+      warmup,
+      peers: true,
+      tfjs: true,
+    });
+  }
+  for (const shape of quick ? [] : SHAPES) {
+    // The reference copies the weight, mean and variance rows of the gradient's distinct rows once.
+    const distinctRows = data.distinctRows(data.makeIndices(shape.count, shape.rows)).length;
+    specs.push({
+      kind: 'adam',
+      title: `lazy Adam step ${shape.name}, ${shape.count} indices, float32`,
+      shape: shape.name,
+      large: Boolean(shape.large),
+      rows: shape.rows,
+      columns: shape.columns,
+      count: shape.count,
+      dtype: 'float32',
+      distinctRows,
+      outputBytes: 3 * distinctRows * shape.columns * 4,
       rounds: roundCount,
       warmup,
       peers: true,

@@ -84,6 +84,45 @@ function scatterAddReference(indices, gradient, rows, columns) {
   return Float32Array.from(sums);
 }
 
+// The distinct values of indices in ascending order: the rows of a row_sparse embedding gradient.
+function distinctRows(indices) {
+  return Int32Array.from(new Set(indices)).sort();
+}
+
+// One lazy Adam step as MXNet's adam_update computes it in float32, without gradient clipping:
+// g' = rescaleGrad * g + wd * w, mean = beta1 * mean + (1 - beta1) * g',
+// variance = beta2 * variance + (1 - beta2) * g'^2 and w -= lr * mean / (sqrt(variance) + epsilon), with
+// every operation rounded to float32. Only the rows in gradRows change; row k of gradValues belongs to
+// gradRows[k]. Returns updated copies of state.weight, state.mean and state.variance.
+function lazyAdamReference(state, gradRows, gradValues, columns, params) {
+  const f = Math.fround;
+  const weight = Float32Array.from(state.weight);
+  const mean = Float32Array.from(state.mean);
+  const variance = Float32Array.from(state.variance);
+  const lr = f(params.lr);
+  const wd = f(params.wd ?? 0);
+  const rescale = f(params.rescaleGrad ?? 1);
+  const beta1 = f(params.beta1);
+  const beta2 = f(params.beta2);
+  const oneMinusBeta1 = f(1 - beta1);
+  const oneMinusBeta2 = f(1 - beta2);
+  const epsilon = f(params.epsilon);
+  for (let k = 0; k < gradRows.length; k += 1) {
+    const row = gradRows[k] * columns;
+    for (let c = 0; c < columns; c += 1) {
+      const slot = row + c;
+      let g = f(rescale * gradValues[k * columns + c]);
+      g = f(g + f(wd * weight[slot]));
+      const m = f(f(beta1 * mean[slot]) + f(oneMinusBeta1 * g));
+      const v = f(f(beta2 * variance[slot]) + f(oneMinusBeta2 * f(g * g)));
+      mean[slot] = m;
+      variance[slot] = v;
+      weight[slot] = f(weight[slot] - f(f(lr * m) / f(f(Math.sqrt(v)) + epsilon)));
+    }
+  }
+  return { weight, mean, variance };
+}
+
 // Decodes float16 or bfloat16 bits to float32 values (exact: every such value is a float32).
 function decodeHalfBits(bits, dtype) {
   const out = new Float32Array(bits.length);
@@ -130,6 +169,8 @@ const exported = {
   gatherBySubarray,
   gatherByLoop,
   scatterAddReference,
+  distinctRows,
+  lazyAdamReference,
   decodeHalfBits,
   firstByteDifference,
   maxAbsDifference,
