@@ -18,6 +18,7 @@ constexpr int kMaxThreads = 64;
 // One published job: chunk i covers [bounds[i], bounds[i + 1]).
 struct Job {
   RangeFunction body = nullptr;
+  WorkerFunction worker_body = nullptr;
   void* context = nullptr;
   size_t bounds[kMaxThreads + 1] = {};
   int chunk_count = 0;
@@ -44,6 +45,9 @@ struct Pool {
   // running: a worker scheduled late would otherwise miss the first job and never acknowledge it.
   uint32_t start_generation = 0;
   bool stopping = false;
+  // Set from start_on_workers to wait_for_workers. Parallel loops called meanwhile, by the workers' body or
+  // by the caller, run inline on their own thread instead of republishing the job the workers are reading.
+  std::atomic<bool> async_running{false};
 };
 
 Pool pool;
@@ -76,30 +80,42 @@ void* worker_main(void* arg) {
     // Chunk 0 belongs to the caller; worker k takes chunk k + 1 when the job has one. Every worker
     // acknowledges every job, so the caller never rewrites a job that a worker may still be reading.
     const int chunk = worker_index + 1;
-    if (chunk < pool.job.chunk_count) {
+    if (pool.job.worker_body != nullptr) {
+      pool.job.worker_body(pool.job.context, worker_index);
+    } else if (chunk < pool.job.chunk_count) {
       pool.job.body(pool.job.context, pool.job.bounds[chunk], pool.job.bounds[chunk + 1]);
     }
     pool.pending.fetch_sub(1, std::memory_order_acq_rel);
   }
 }
 
-void run_job() {
-  Job& job = pool.job;
-  if (job.chunk_count <= 1) {
-    job.body(job.context, job.bounds[0], job.bounds[1]);
-    return;
-  }
-
-  // Publish the job, wake the workers, run chunk 0 here and wait for the rest.
+// Publishes pool.job to every worker and wakes them.
+void publish_job() {
   pool.pending.store(static_cast<int>(pool.workers.size()), std::memory_order_release);
   {
     std::lock_guard<std::mutex> lock(pool.mutex);
     pool.generation.fetch_add(1, std::memory_order_acq_rel);
   }
   pool.wake.notify_all();
-  job.body(job.context, job.bounds[0], job.bounds[1]);
+}
+
+void wait_for_pending() {
   while (pool.pending.load(std::memory_order_acquire) != 0) {
   }
+}
+
+void run_job() {
+  Job& job = pool.job;
+  job.worker_body = nullptr;
+  if (job.chunk_count <= 1) {
+    job.body(job.context, job.bounds[0], job.bounds[1]);
+    return;
+  }
+
+  // Wake the workers, run chunk 0 here and wait for the rest.
+  publish_job();
+  job.body(job.context, job.bounds[0], job.bounds[1]);
+  wait_for_pending();
 }
 
 }  // namespace
@@ -136,7 +152,13 @@ void thread_pool_stop() {
 
 int thread_pool_size() { return static_cast<int>(pool.workers.size()) + 1; }
 
+bool async_job_running() { return pool.async_running.load(std::memory_order_acquire); }
+
 void parallel_for(size_t count, size_t min_chunk, size_t align, RangeFunction body, void* context) {
+  if (async_job_running()) {
+    run_inline(count, body, context);
+    return;
+  }
   align = std::max<size_t>(align, 1);
   min_chunk = std::max<size_t>(min_chunk, 1);
   const size_t max_chunks = std::max<size_t>(count / min_chunk, 1);
@@ -160,6 +182,10 @@ void parallel_for(size_t count, size_t min_chunk, size_t align, RangeFunction bo
 
 void parallel_for_weighted(size_t count, const size_t* prefix_cost, size_t min_cost, RangeFunction body,
                            void* context) {
+  if (async_job_running()) {
+    run_inline(count, body, context);
+    return;
+  }
   const size_t total_cost = prefix_cost[count];
   min_cost = std::max<size_t>(min_cost, 1);
   const size_t max_chunks = std::max<size_t>(total_cost / min_cost, 1);
@@ -184,6 +210,22 @@ void parallel_for_weighted(size_t count, const size_t* prefix_cost, size_t min_c
   run_job();
 }
 
+int start_on_workers(WorkerFunction body, void* context) {
+  if (pool.workers.empty() || async_job_running()) return 0;
+  pool.async_running.store(true, std::memory_order_release);
+  pool.job.worker_body = body;
+  pool.job.context = context;
+  pool.job.chunk_count = 0;
+  publish_job();
+  return static_cast<int>(pool.workers.size());
+}
+
+void wait_for_workers() {
+  if (!async_job_running()) return;
+  wait_for_pending();
+  pool.async_running.store(false, std::memory_order_release);
+}
+
 #else  // no pthreads: everything runs on the calling thread
 
 int thread_pool_start(int) { return 1; }
@@ -197,6 +239,9 @@ void parallel_for(size_t count, size_t, size_t, RangeFunction body, void* contex
 void parallel_for_weighted(size_t count, const size_t*, size_t, RangeFunction body, void* context) {
   run_inline(count, body, context);
 }
+
+int start_on_workers(WorkerFunction, void*) { return 0; }
+void wait_for_workers() {}
 
 #endif
 

@@ -31,4 +31,16 @@ void parallel_for(size_t count, size_t min_chunk, size_t align, RangeFunction bo
 void parallel_for_weighted(size_t count, const size_t* prefix_cost, size_t min_cost, RangeFunction body,
                            void* context);
 
+// Body run once by every worker of an asynchronous job, with the worker's index in [0, workers).
+using WorkerFunction = void (*)(void* context, int worker);
+
+// Starts body on every worker and returns at once, so the caller can work alongside. Returns the number of
+// workers running it (0 without workers or while another asynchronous job runs: then nothing runs). Until
+// wait_for_workers, parallel_for and parallel_for_weighted run inline on whichever thread calls them, so the
+// body and the caller may use them.
+int start_on_workers(WorkerFunction body, void* context);
+
+// Returns when every worker has returned from the body given to the last start_on_workers.
+void wait_for_workers();
+
 }  // namespace wasm_embedding

@@ -9,6 +9,7 @@ import { allocate, heapView, release, requireModule } from '../runtime.js';
 import { isQuantizedTable } from '../quantize.js';
 import { isTypedArray } from '../tensor.js';
 import { resolvePaddingIdx } from './bag.js';
+import { copyOutInBlocks } from '../block-pipeline.js';
 import { checkOut, embedding, resolveDims } from './embedding.js';
 import { describeRowSource, openRowSource } from './row-source.js';
 
@@ -85,21 +86,25 @@ function gatherDecoded(module, data, source, inputDim, outputDim, opts) {
   }
 
   let indicesPointer = 0;
-  let outPointer = 0;
   let table = null;
   try {
     indicesPointer = copyIndicesToHeap(module, indices, FUNCTION_NAME);
     if (sparseGrad) checkIndicesValid(module, indices, indicesPointer, inputDim, FUNCTION_NAME, 'data');
     table = openRowSource(module, source, FUNCTION_NAME);
-    outPointer = allocate(module, length * 4, `${FUNCTION_NAME}: output ${formatShape(shape)}`);
-    module.gatherDecoded(dtypeCode(module, indices.dtype), indicesPointer, count, inputDim, table.format, table.pointer,
-      outputDim, table.scalesPointer, table.offsetsPointer, outPointer);
-    result.set(heapView(module, Float32Array, outPointer, length));
+    const indexCode = dtypeCode(module, indices.dtype);
+    copyOutInBlocks(module, {
+      target: result,
+      ArrayType: Float32Array,
+      rowElements: outputDim,
+      rowCount: count,
+      purpose: `${FUNCTION_NAME}: output ${formatShape(shape)}`,
+      start: (ring, slotCount, blockRows) => module.decodedPipelineStart(indexCode, indicesPointer, count, inputDim,
+        table.format, table.pointer, outputDim, table.scalesPointer, table.offsetsPointer, blockRows, ring, slotCount),
+    });
     return { data: result, shape, dtype: 'float32' };
   } finally {
     table?.close();
     release(module, indicesPointer);
-    release(module, outPointer);
   }
 }
 

@@ -5,7 +5,8 @@ import { STORAGE, dtypeCode, elementSize } from '../dtypes.js';
 import { encodeHalfWith } from '../half.js';
 import { checkIndicesValid, copyIndicesToHeap, toIndexTensor } from '../indices.js';
 import { checkBoolean, checkDimension, checkOptions } from '../options.js';
-import { allocate, copyToHeap, heapView, release, requireModule } from '../runtime.js';
+import { copyToHeap, release, requireModule } from '../runtime.js';
+import { copyOutInBlocks } from '../block-pipeline.js';
 import { heapTensorMemory, isHeapTensor } from '../heap-tensor.js';
 import { checkWeightShape, isTable, tableMemory } from '../table.js';
 import { isDetached, isTypedArray, toTensor } from '../tensor.js';
@@ -70,11 +71,6 @@ function checkHeapOut(out, dtype, shape, functionName) {
   return out;
 }
 
-// Output bytes per thread gathered in one call when the result is copied out to a JS array. Blocks from
-// 64 KiB to 1 MiB timed within noise of each other on a 2-core AMD EPYC under Node 20, and a block of this
-// size stays in a core's L2 cache.
-const GATHER_BLOCK_BYTES_PER_THREAD = 256 * 1024;
-
 // A fresh result array. The output is copied out in blocks, so it may exceed wasm memory, but not the
 // engine's TypedArray limit, whose RangeError would not name the function.
 function createResultArray(dtype, length, shape) {
@@ -111,7 +107,6 @@ export function embedding(data, weight, options) {
   const element = elementSize(source.dtype);
   let indicesPointer = 0;
   let weightPointer = 0;
-  let outPointer = 0;
   try {
     indicesPointer = copyIndicesToHeap(module, indices, FUNCTION_NAME);
     if (sparseGrad) checkIndicesValid(module, indices, indicesPointer, inputDim, FUNCTION_NAME, 'data');
@@ -126,25 +121,19 @@ export function embedding(data, weight, options) {
       return heapOut;
     }
 
-    // Gather a block of rows at a time into a scratch buffer that stays in cache, and copy each block out:
-    // the output then crosses main memory once instead of twice.
-    const rowBytes = outputDim * element;
-    const blockBytes = GATHER_BLOCK_BYTES_PER_THREAD * module.threadPoolSize();
-    const blockRows = Math.max(1, Math.floor(blockBytes / rowBytes));
-    outPointer = allocate(module, Math.min(blockRows, count) * rowBytes, `${FUNCTION_NAME}: output ${formatShape(shape)}`);
-
-    const indexBytes = indices.data.BYTES_PER_ELEMENT;
-    const ArrayType = STORAGE[source.dtype];
-    for (let first = 0; first < count; first += blockRows) {
-      const rows = Math.min(blockRows, count - first);
-      module.embeddingForward(indexCode, indicesPointer + first * indexBytes, rows, inputDim, tableBase, outputDim,
-        element, outPointer);
-      result.set(heapView(module, ArrayType, outPointer, rows * outputDim), first * outputDim);
-    }
+    // Gather blocks of rows into wasm memory and copy each out while the next ones are gathered.
+    copyOutInBlocks(module, {
+      target: result,
+      ArrayType: STORAGE[source.dtype],
+      rowElements: outputDim,
+      rowCount: count,
+      purpose: `${FUNCTION_NAME}: output ${formatShape(shape)}`,
+      start: (ring, slotCount, blockRows) => module.forwardPipelineStart(indexCode, indicesPointer, count, inputDim,
+        tableBase, outputDim, element, blockRows, ring, slotCount),
+    });
     return { data: result, shape, dtype: source.dtype };
   } finally {
     release(module, indicesPointer);
     release(module, weightPointer);
-    release(module, outPointer);
   }
 }

@@ -1,0 +1,179 @@
+#include "block_pipeline.h"
+
+#include <atomic>
+
+#include "thread_pool.h"
+
+#ifdef __EMSCRIPTEN__
+#include <emscripten/emscripten.h>
+#endif
+
+namespace wasm_embedding {
+namespace {
+
+// How long the calling thread waits for a block a worker is filling before it fills a copy itself. A
+// 128 KiB block takes about 25 microseconds to gather; a worker that takes far longer has lost its core.
+constexpr double kWorkerPatienceMs = 0.2;
+
+// Ring layout: blocks rotate through rotating_slots slots; block b uses slot b % rotating_slots and is the
+// (b / rotating_slots)-th block of that slot. With workers, one more slot (the spare) belongs to the calling
+// thread alone.
+struct Pipeline {
+  BlockFunction fill = nullptr;
+  const void* context = nullptr;
+  size_t block_count = 0;
+  uint8_t* ring = nullptr;
+  size_t slot_bytes = 0;
+  size_t rotating_slots = 1;
+  bool running = false;
+  bool workers_started = false;
+  // Set once a worker has stalled in this job: the calling thread then stops waiting for workers at all.
+  bool worker_stalled = false;
+
+  // Next block no thread has claimed yet.
+  std::atomic<size_t> next_block{0};
+  // Blocks the calling thread has copied out: [0, released).
+  std::atomic<size_t> released{0};
+  // Blocks of each slot that are finished, in any order: a block may start in its slot once every earlier
+  // block of that slot is counted here, so two fills never write one slot at the same time.
+  std::atomic<size_t> completions[kMaxPipelineSlots];
+  // Set by block_pipeline_finish: workers stop claiming and waiting.
+  std::atomic<bool> stopping{false};
+};
+
+Pipeline pipeline;
+
+size_t slot_index(size_t block) { return block % pipeline.rotating_slots; }
+size_t round_of(size_t block) { return block / pipeline.rotating_slots; }
+uint8_t* slot_address(size_t slot) { return pipeline.ring + slot * pipeline.slot_bytes; }
+uint8_t* spare_slot() { return slot_address(pipeline.rotating_slots); }
+
+// Block may be written to its slot: the block rotating_slots before it is copied out and finished.
+bool slot_free(size_t block) {
+  const size_t slots = pipeline.rotating_slots;
+  if (block >= pipeline.released.load(std::memory_order_acquire) + slots) return false;
+  return pipeline.completions[slot_index(block)].load(std::memory_order_acquire) >= round_of(block);
+}
+
+bool block_ready(size_t block) {
+  return pipeline.completions[slot_index(block)].load(std::memory_order_acquire) > round_of(block);
+}
+
+void fill_in_slot(size_t block) {
+  pipeline.fill(pipeline.context, block, slot_address(slot_index(block)));
+  pipeline.completions[slot_index(block)].fetch_add(1, std::memory_order_acq_rel);
+}
+
+// Workers claim blocks in order until none is left. A claimed block waits until its slot is free.
+void worker_loop(void*, int) {
+  for (;;) {
+    const size_t block = pipeline.next_block.fetch_add(1, std::memory_order_acq_rel);
+    if (block >= pipeline.block_count) return;
+    while (!slot_free(block)) {
+      if (pipeline.stopping.load(std::memory_order_acquire)) return;
+    }
+    fill_in_slot(block);
+  }
+}
+
+// Claims the next block for the calling thread if it is below limit and unclaimed. Returns it, or block_count.
+size_t claim_next(size_t limit) {
+  size_t block = pipeline.next_block.load(std::memory_order_acquire);
+  while (block < limit) {
+    if (pipeline.next_block.compare_exchange_weak(block, block + 1, std::memory_order_acq_rel)) return block;
+  }
+  return pipeline.block_count;
+}
+
+// The calling thread fills the next unclaimed block when its slot is free. It never waits for a slot: it
+// alone releases them.
+bool fill_ahead() {
+  const size_t block = pipeline.next_block.load(std::memory_order_acquire);
+  if (block >= pipeline.block_count || !slot_free(block)) return false;
+  const size_t claimed = claim_next(block + 1);
+  if (claimed != block) return false;
+  fill_in_slot(block);
+  return true;
+}
+
+// Block is late: a worker holds it, or its slot is still being written. Fill it into the spare slot.
+uint8_t* fill_in_spare(size_t block) {
+  const size_t claimed = claim_next(block + 1);
+  pipeline.fill(pipeline.context, block, spare_slot());
+  // Counted for its slot only when this thread claimed it; a worker holding it counts it when done.
+  if (claimed == block) pipeline.completions[slot_index(block)].fetch_add(1, std::memory_order_acq_rel);
+  return spare_slot();
+}
+
+double now_ms() {
+#ifdef __EMSCRIPTEN__
+  return emscripten_get_now();
+#else
+  return 0;
+#endif
+}
+
+}  // namespace
+
+bool block_pipeline_start(BlockFunction fill, const void* context, size_t block_count, uint8_t* ring,
+                          size_t slot_bytes, int slot_count) {
+  if (pipeline.running || fill == nullptr || ring == nullptr || slot_count < 1 || slot_count > kMaxPipelineSlots) {
+    return false;
+  }
+  pipeline.fill = fill;
+  pipeline.context = context;
+  pipeline.block_count = block_count;
+  pipeline.ring = ring;
+  pipeline.slot_bytes = slot_bytes;
+  pipeline.next_block.store(0, std::memory_order_relaxed);
+  pipeline.released.store(0, std::memory_order_relaxed);
+  pipeline.stopping.store(false, std::memory_order_relaxed);
+  pipeline.worker_stalled = false;
+  for (auto& count : pipeline.completions) count.store(0, std::memory_order_relaxed);
+  pipeline.running = true;
+
+  // Workers need two rotating slots and the spare; they only pay off with more than one block.
+  const bool use_workers = slot_count >= 3 && block_count > 1 && thread_pool_size() > 1;
+  pipeline.rotating_slots = use_workers ? static_cast<size_t>(slot_count - 1) : 1;
+  pipeline.workers_started = use_workers && start_on_workers(worker_loop, nullptr) > 0;
+  return true;
+}
+
+uint8_t* block_pipeline_acquire(size_t block) {
+  if (!pipeline.workers_started) {
+    if (!block_ready(block)) fill_in_slot(claim_next(block + 1));
+    return slot_address(slot_index(block));
+  }
+
+  // Fill later blocks while this one is not ready; give up on a worker that takes far too long.
+  double waiting_since = -1;
+  for (unsigned spin = 0; !block_ready(block); ++spin) {
+    if (fill_ahead()) {
+      waiting_since = -1;
+      continue;
+    }
+    if ((spin & 63) != 0) continue;
+    const double now = now_ms();
+    if (waiting_since < 0) waiting_since = now;
+    if (pipeline.worker_stalled || now - waiting_since > kWorkerPatienceMs) {
+      pipeline.worker_stalled = true;
+      return fill_in_spare(block);
+    }
+  }
+  return slot_address(slot_index(block));
+}
+
+void block_pipeline_release(size_t block) { pipeline.released.store(block + 1, std::memory_order_release); }
+
+void block_pipeline_finish() {
+  if (!pipeline.running) return;
+
+  // Hand out no more blocks and let waiting workers return.
+  pipeline.next_block.store(pipeline.block_count, std::memory_order_release);
+  pipeline.stopping.store(true, std::memory_order_release);
+  if (pipeline.workers_started) wait_for_workers();
+  pipeline.running = false;
+  pipeline.workers_started = false;
+}
+
+}  // namespace wasm_embedding
