@@ -100,6 +100,7 @@ uintptr_t pipeline_next(size_t block) {
 }
 
 }  // namespace
+
 EMSCRIPTEN_BINDINGS(pipeline) {
   emscripten::constant("PIPELINE_MAX_SLOTS", kMaxPipelineSlots);
   emscripten::function("forwardPipelineStart", &forward_pipeline_start);

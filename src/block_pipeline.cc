@@ -27,7 +27,7 @@ struct Pipeline {
   size_t rotating_slots = 1;
   bool running = false;
   bool workers_started = false;
-  // Set once a worker has stalled in this job: the calling thread then stops waiting for workers at all.
+  // Set once a worker has stalled in this job: the calling thread then fills every block not yet finished.
   bool worker_stalled = false;
 
   // Next block no thread has claimed yet.
@@ -37,7 +37,8 @@ struct Pipeline {
   // Blocks of each slot that are finished, in any order: a block may start in its slot once every earlier
   // block of that slot is counted here, so two fills never write one slot at the same time.
   std::atomic<size_t> completions[kMaxPipelineSlots];
-  // Set by block_pipeline_finish: workers stop claiming and waiting.
+  // Set when the calling thread gives up on the workers, and by block_pipeline_finish: workers stop
+  // claiming and waiting.
   std::atomic<bool> stopping{false};
 };
 
@@ -64,9 +65,10 @@ void fill_in_slot(size_t block) {
   pipeline.completions[slot_index(block)].fetch_add(1, std::memory_order_acq_rel);
 }
 
-// Workers claim blocks in order until none is left. A claimed block waits until its slot is free.
+// Workers claim blocks in order until none is left or the job stops. A claimed block waits until its slot is
+// free.
 void worker_loop(void*, int) {
-  for (;;) {
+  while (!pipeline.stopping.load(std::memory_order_acquire)) {
     const size_t block = pipeline.next_block.fetch_add(1, std::memory_order_acq_rel);
     if (block >= pipeline.block_count) return;
     while (!slot_free(block)) {
@@ -156,7 +158,10 @@ uint8_t* block_pipeline_acquire(size_t block) {
     const double now = now_ms();
     if (waiting_since < 0) waiting_since = now;
     if (pipeline.worker_stalled || now - waiting_since > kWorkerPatienceMs) {
+      // Under contention for the cores, the workers cost more than they bring: let them finish the block
+      // they hold and claim no more, and fill the rest here.
       pipeline.worker_stalled = true;
+      pipeline.stopping.store(true, std::memory_order_release);
       return fill_in_spare(block);
     }
   }
@@ -165,6 +170,9 @@ uint8_t* block_pipeline_acquire(size_t block) {
 
 void block_pipeline_release(size_t block) { pipeline.released.store(block + 1, std::memory_order_release); }
 
+// NOTE: when a worker lost its core in the middle of a block, this waits until the worker runs again and
+// finishes it, because the block reads the caller's indices and table. On a machine whose cores are all
+// busy, that wait can make a 2-thread call slower than a 1-thread one.
 void block_pipeline_finish() {
   if (!pipeline.running) return;
 
