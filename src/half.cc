@@ -175,9 +175,9 @@ void decode_half_to_f32(const uint16_t* src, size_t n, float* dst) {
   size_t i = 0;
 #ifdef __wasm_simd128__
   for (; i + kBlock <= n; i += kBlock) {
-    const v128_t bits = wasm_v128_load(src + i);
-    wasm_v128_store(dst + i, half_to_float_x4(wasm_u32x4_extend_low_u16x8(bits)));
-    wasm_v128_store(dst + i + 4, half_to_float_x4(wasm_u32x4_extend_high_u16x8(bits)));
+    const F32x4Pair values = half_to_float_x8(wasm_v128_load(src + i));
+    wasm_v128_store(dst + i, values.low);
+    wasm_v128_store(dst + i + 4, values.high);
   }
 #endif
   for (; i < n; ++i) dst[i] = half_to_float(src[i]);
@@ -187,9 +187,9 @@ void decode_bfloat16_to_f32(const uint16_t* src, size_t n, float* dst) {
   size_t i = 0;
 #ifdef __wasm_simd128__
   for (; i + kBlock <= n; i += kBlock) {
-    const v128_t bits = wasm_v128_load(src + i);
-    wasm_v128_store(dst + i, bfloat16_to_float_x4(wasm_u32x4_extend_low_u16x8(bits)));
-    wasm_v128_store(dst + i + 4, bfloat16_to_float_x4(wasm_u32x4_extend_high_u16x8(bits)));
+    const F32x4Pair values = bfloat16_to_float_x8(wasm_v128_load(src + i));
+    wasm_v128_store(dst + i, values.low);
+    wasm_v128_store(dst + i + 4, values.high);
   }
 #endif
   for (; i < n; ++i) dst[i] = bfloat16_to_float(src[i]);

@@ -4,6 +4,7 @@
 #include <cmath>
 #include <vector>
 
+#include "half_gather.h"
 #include "index_map.h"
 #include "thread_pool.h"
 
@@ -122,6 +123,20 @@ void decode_range(void* context, size_t begin, size_t end) {
   const DecodeJob& job = *static_cast<const DecodeJob*>(context);
   const size_t n = job.table.row_elems;
   int32_t rows[kBlockIndices];
+
+  // float16 and bfloat16 rows take the row gathers of half_gather.h, the other formats their readers.
+  const bool half_format = job.table.format == RowFormat::kFloat16 || job.table.format == RowFormat::kBFloat16;
+  if (half_format) {
+    const auto gather =
+        job.table.format == RowFormat::kFloat16 ? gather_half_rows_to_f32 : gather_bfloat16_rows_to_f32;
+    const uint16_t* table = static_cast<const uint16_t*>(job.table.data);
+    for (size_t block = begin; block < end; block += kBlockIndices) {
+      const size_t block_count = std::min(kBlockIndices, end - block);
+      map_indices(job.index_dtype, job.indices + block * job.index_size, block_count, job.input_dim, rows);
+      gather(rows, block_count, table, n, job.out + block * n);
+    }
+    return;
+  }
 
   with_float_reader(job.table, [&](const auto& reader) {
     for (size_t block = begin; block < end; block += kBlockIndices) {
