@@ -2,10 +2,13 @@
 // cross the boundary as uintptr_t numbers; the JS layer validates every argument before calling in.
 #include <emscripten/bind.h>
 
+#include <algorithm>
 #include <cstddef>
 #include <cstdint>
+#include <cstring>
 
 #include "backward.h"
+#include "block_pipeline.h"
 #include "dtype.h"
 #include "optimizer.h"
 
@@ -30,6 +33,40 @@ void scatter_add_rows_binding(int dtype, uintptr_t offsets, uintptr_t positions,
                    group_count, pointer<const void>(src), row_elems, pointer<const int32_t>(dst_rows),
                    pointer<void>(dst), accumulate);
 }
+
+DenseBlocks dense_blocks;
+
+// Starts a block pipeline over the dense gradient; returns its number of blocks, or -1 when it did not start.
+double backward_pipeline_start(int dtype, uintptr_t offsets, uintptr_t positions, uintptr_t rows, size_t group_count,
+                               uintptr_t src, size_t row_elems, size_t input_dim, size_t rows_per_block,
+                               uintptr_t ring, int slot_count) {
+  if (rows_per_block == 0) return -1;
+  dense_blocks = DenseBlocks{static_cast<DType>(dtype),  pointer<const uint32_t>(offsets),
+                             pointer<const uint32_t>(positions), pointer<const int32_t>(rows),
+                             group_count,                 pointer<const void>(src),
+                             row_elems,                   input_dim,
+                             rows_per_block};
+  const size_t block_count = dense_blocks.block_count();
+  const size_t slot_bytes = std::min(rows_per_block, input_dim) * row_elems * dtype_size(dense_blocks.dtype);
+  if (!block_pipeline_start(fill_dense_block, &dense_blocks, block_count, pointer<uint8_t>(ring), slot_bytes,
+                            slot_count)) {
+    return -1;
+  }
+  return static_cast<double>(block_count);
+}
+
+void accumulate_rows_binding(int dtype, uintptr_t rows, size_t count, uintptr_t src, size_t row_elems, uintptr_t acc) {
+  accumulate_rows(static_cast<DType>(dtype), pointer<const int32_t>(rows), count, pointer<const void>(src), row_elems,
+                  pointer<void>(acc));
+}
+
+void round_accumulators_binding(int dtype, uintptr_t acc, size_t elements, uintptr_t dst) {
+  round_accumulators(static_cast<DType>(dtype), pointer<const void>(acc), elements, pointer<void>(dst));
+}
+
+void clear_bytes_binding(uintptr_t address, size_t bytes) { std::memset(pointer<void>(address), 0, bytes); }
+
+size_t wide_size_binding(int dtype) { return wide_size(static_cast<DType>(dtype)); }
 
 // Arguments: kind and dtype codes; weight, grad and state pointers (0 for an unused state); the row layout;
 // the row_sparse rows (0 for a dense gradient); the lazy flag; the mirror (0 for none); the hyperparameters.
@@ -60,5 +97,10 @@ EMSCRIPTEN_BINDINGS(training) {
 
   emscripten::function("groupRows", &group_rows_binding);
   emscripten::function("scatterAddRows", &scatter_add_rows_binding);
+  emscripten::function("backwardPipelineStart", &backward_pipeline_start);
+  emscripten::function("accumulateRows", &accumulate_rows_binding);
+  emscripten::function("roundAccumulators", &round_accumulators_binding);
+  emscripten::function("clearBytes", &clear_bytes_binding);
+  emscripten::function("wideSize", &wide_size_binding);
   emscripten::function("optimizerUpdate", &optimizer_update_binding);
 }

@@ -1,14 +1,19 @@
-// Embedding backward: groups flat positions by row, then sums each row's gradient contributions.
+// Embedding backward: sums each row's gradient contributions, in increasing position order.
 //
-// The work splits in two reusable steps, so other ops that scatter rows (bags, take) can share them:
-//   group_rows        counting sort of positions by row: the distinct rows in ascending order and, for each,
-//                     its positions in increasing order.
-//   scatter_add_rows  for each group, the sum of its source rows, accumulated in a wider type (float16 and
-//                     bfloat16 in float32, float32 and float64 in float64) and rounded once on store.
+// Reusable steps, so other ops that scatter rows (bags, take) can share them:
+//   group_rows          counting sort of positions by row: the distinct rows in ascending order and, for
+//                       each, its positions in increasing order.
+//   scatter_add_rows    for each group, the sum of its source rows, accumulated in a wider type (float16 and
+//                       bfloat16 in float32, float32 and float64 in float64) and rounded once on store.
+//   fill_dense_block    the same sums for one block of rows of a dense result, zeros elsewhere, for the
+//                       block pipeline.
+//   accumulate_rows     streaming: adds source rows, in position order, to a table of wide accumulators
+//                       that round_accumulators rounds once. For results whose accumulators stay in cache.
 //
-// Determinism: every destination row is summed by one thread, in increasing position order, and the SIMD
-// bodies perform the same IEEE additions as their scalar twins. Results are therefore bit-identical for
-// any thread count, for SIMD and scalar builds, and on either side of the parallel threshold.
+// Determinism: every destination element receives its additions in increasing position order from one
+// thread, starting from +0 (or the stored value for 'add'), and the SIMD bodies perform the same IEEE
+// additions as their scalar twins. Results are therefore bit-identical for any thread count, for SIMD and
+// scalar builds, on either side of the parallel thresholds, and between the grouped and streaming paths.
 #pragma once
 
 #include <cstddef>
@@ -21,6 +26,13 @@ namespace wasm_embedding {
 // Work below which scatter_add_rows runs on one thread, in source elements read. An estimate of where
 // waking the pool starts to pay off, not tuned by measurement.
 constexpr size_t kParallelScatterMinElements = 64 * 1024;
+
+// accumulate_rows splits the columns of its rows between threads: each thread takes at least
+// kStreamMinColumnsPerThread columns, a multiple of kStreamColumnAlign, and at least
+// kParallelStreamMinElements source elements per call. An estimate, not tuned by measurement.
+constexpr size_t kStreamMinColumnsPerThread = 8;
+constexpr size_t kStreamColumnAlign = 4;
+constexpr size_t kParallelStreamMinElements = 64 * 1024;
 
 // Groups count positions by rows[i] (each in [0, input_dim)). Writes the distinct rows ascending to
 // distinct_rows (capacity count), group starts to offsets (capacity count + 1; offsets[k] .. offsets[k + 1]
@@ -35,5 +47,38 @@ int64_t group_rows(const int32_t* rows, size_t count, int32_t input_dim, int32_t
 // (float32, float64, float16 or bfloat16; other dtypes do nothing). Destination rows must be distinct.
 void scatter_add_rows(DType dtype, const uint32_t* offsets, const uint32_t* positions, size_t group_count,
                       const void* src, size_t row_elems, const int32_t* dst_rows, void* dst, bool accumulate);
+
+// A dense gradient ('write') cut into blocks of rows_per_block rows, from the groups of group_rows.
+struct DenseBlocks {
+  DType dtype;
+  const uint32_t* offsets;
+  const uint32_t* positions;
+  const int32_t* rows;  // distinct rows, ascending
+  size_t group_count;
+  const void* src;
+  size_t row_elems;
+  size_t input_dim;
+  size_t rows_per_block;
+
+  size_t block_count() const { return (input_dim + rows_per_block - 1) / rows_per_block; }
+};
+
+// Writes block `block` of the dense gradient described by context (a DenseBlocks) to dst. The block holds
+// rows [block * rows_per_block, ...) up to input_dim: each is the sum of its group as scatter_add_rows
+// computes it, or zeros. A BlockFunction for block_pipeline_start.
+void fill_dense_block(const void* context, size_t block, uint8_t* dst);
+
+// Streaming sums. The source is read once, in position order, and added to a table of wide accumulators
+// (input_dim x row_elems elements of the wide type), which is rounded once at the end. Each accumulator
+// receives the same additions in the same order as in scatter_add_rows, so both paths give the same bits.
+
+// Bytes of one wide accumulator for dtype: 8 for float32 and float64, 4 for float16 and bfloat16, 0 for others.
+size_t wide_size(DType dtype);
+
+// acc[rows[i]] += src[i] for i in [0, count), in increasing i; rows have row_elems elements.
+void accumulate_rows(DType dtype, const int32_t* rows, size_t count, const void* src, size_t row_elems, void* acc);
+
+// dst[i] = acc[i] rounded once to dtype, for i in [0, elements).
+void round_accumulators(DType dtype, const void* acc, size_t elements, void* dst);
 
 }  // namespace wasm_embedding

@@ -5,9 +5,10 @@ import { STORAGE, dtypeCode, elementSize, isFloatDtype } from '../dtypes.js';
 import { encodeHalfWith } from '../half.js';
 import { checkIndicesValid, copyIndicesToHeap, toIndexTensor } from '../indices.js';
 import { checkBoolean, checkDimension, checkOptions } from '../options.js';
-import { allocate, copyToHeap, heapView, memoryBuffer, release, requireModule } from '../runtime.js';
+import { allocate, checkAllocationSize, copyToHeap, heapView, release, requireModule } from '../runtime.js';
 import { checkRowSparse, createRowSparse, mergeRows } from '../sparse.js';
 import { isDetached, isTypedArray, toTensor } from '../tensor.js';
+import { copyOutInBlocks } from '../block-pipeline.js';
 import { checkOut } from './embedding.js';
 import { embeddingBackwardWithPadding } from './padding.js';
 
@@ -83,6 +84,10 @@ function validate(module, data, outGrad, options) {
     throw new TypeError(`${FUNCTION_NAME}: options.out serves only dense results with gradReq 'write'`);
   }
   const out = checkOut(opts.out, gradient.dtype, inputDim * outputDim, FUNCTION_NAME);
+  if (!sparseGrad && gradReq === 'write' && out === undefined) {
+    // The same bound as every result built in wasm memory, checked before the JS result is allocated.
+    checkAllocationSize(inputDim * outputDim * elementSize(gradient.dtype), `${FUNCTION_NAME}: gradient ${formatShape(shape)}`);
+  }
   return { sparseGrad, gradReq, inputDim, outputDim, shape, indices, gradient, grad, out };
 }
 
@@ -95,8 +100,44 @@ function emptyResult(args) {
   return { data, shape, dtype: gradient.dtype };
 }
 
-function zeroHeap(module, pointer, byteLength) {
-  new Uint8Array(memoryBuffer(module), pointer, byteLength).fill(0);
+// Dense 'write' results whose wide accumulators (float64 for float32 and float64 data, float32 for float16
+// and bfloat16) take at most this many bytes are summed by streaming: the gradient passes through a small
+// staging buffer in position order and is added to the accumulators, so it is read once, needs no grouping,
+// and never lies in wasm memory whole. Larger results go through grouping and the block pipeline.
+const STREAM_MAX_WIDE_BYTES = 4 * 1024 * 1024;
+// Gradient bytes per staging chunk: small enough to stay in cache next to the accumulators.
+const STREAM_CHUNK_BYTES = 256 * 1024;
+
+function greatestCommonDivisor(a, b) {
+  return b === 0 ? a : greatestCommonDivisor(b, a % b);
+}
+
+// Fills target with the dense 'write' gradient by streaming outGrad through a staging buffer. take records
+// each allocation for the caller to release.
+function streamDense(module, take, { code, rowsPointer, count, gradient, inputDim, outputDim, target }) {
+  const elements = inputDim * outputDim;
+  const ArrayType = STORAGE[gradient.dtype];
+  const accumulatorBytes = elements * module.wideSize(code);
+  const accumulatorPointer = take(allocate(module, accumulatorBytes, `${FUNCTION_NAME}: accumulators for the gradient [${inputDim},${outputDim}]`));
+  module.clearBytes(accumulatorPointer, accumulatorBytes);
+
+  // Chunks span a multiple of 8 bytes, and the staging buffer starts at the same address modulo 8 as
+  // outGrad's data: V8 copies between a SharedArrayBuffer and another buffer word by word only when both
+  // sides share that alignment, and byte by byte otherwise (about twice as slow).
+  const rowBytes = outputDim * ArrayType.BYTES_PER_ELEMENT;
+  const rowsPerWord = 8 / greatestCommonDivisor(rowBytes, 8);
+  const chunkRows = Math.min(count, Math.max(rowsPerWord, Math.floor(STREAM_CHUNK_BYTES / rowBytes / rowsPerWord) * rowsPerWord));
+  const stagingBase = take(allocate(module, chunkRows * rowBytes + 8, `${FUNCTION_NAME}: staging for outGrad`));
+  const stagingPointer = stagingBase + ((gradient.data.byteOffset - stagingBase) & 7);
+  const resultPointer = take(allocate(module, elements * ArrayType.BYTES_PER_ELEMENT, `${FUNCTION_NAME}: gradient [${inputDim},${outputDim}]`));
+  const source = gradient.data;
+  for (let first = 0; first < count; first += chunkRows) {
+    const rows = Math.min(chunkRows, count - first);
+    heapView(module, ArrayType, stagingPointer, rows * outputDim).set(source.subarray(first * outputDim, (first + rows) * outputDim));
+    module.accumulateRows(code, rowsPointer + first * 4, rows, stagingPointer, outputDim, accumulatorPointer);
+  }
+  module.roundAccumulators(code, accumulatorPointer, elements, resultPointer);
+  target.set(heapView(module, ArrayType, resultPointer, elements));
 }
 
 // Returns the gradient of embedding(data, weight) given outGrad, dense or row_sparse.
@@ -123,36 +164,48 @@ export function embeddingBackward(data, outGrad, options) {
     const indicesPointer = take(copyIndicesToHeap(module, indices, FUNCTION_NAME));
     if (sparseGrad) checkIndicesValid(module, indices, indicesPointer, inputDim, FUNCTION_NAME, 'data');
 
-    // Map indices to rows and group positions by row.
+    // Map indices to rows.
+    const rowsPointer = take(allocate(module, count * 4, `${FUNCTION_NAME}: rows of ${count} indices`));
+    module.mapIndices(dtypeCode(module, indices.dtype), indicesPointer, count, inputDim, rowsPointer);
+    const code = dtypeCode(module, dtype);
+    if (!sparseGrad && gradReq === 'write' && inputDim * outputDim * module.wideSize(code) <= STREAM_MAX_WIDE_BYTES) {
+      const target = out ?? new ArrayType(inputDim * outputDim);
+      streamDense(module, take, { code, rowsPointer, count, gradient, inputDim, outputDim, target });
+      return { data: target, shape, dtype };
+    }
+
+    // Group positions by row.
     const purpose = `${FUNCTION_NAME}: grouping ${count} indices`;
-    const rowsPointer = take(allocate(module, count * 4, purpose));
     const distinctPointer = take(allocate(module, count * 4, purpose));
     const offsetsPointer = take(allocate(module, (count + 1) * 4, purpose));
     const positionsPointer = take(allocate(module, count * 4, purpose));
-    module.mapIndices(dtypeCode(module, indices.dtype), indicesPointer, count, inputDim, rowsPointer);
     const groups = module.groupRows(rowsPointer, count, inputDim, distinctPointer, offsetsPointer, positionsPointer);
     if (groups < 0) throw new RangeError(`${purpose} needs scratch memory that wasm memory could not provide`);
     const sourcePointer = take(copyToHeap(module, gradient.data, `${FUNCTION_NAME}: outGrad ${formatShape(gradient.shape)}`));
-    const code = dtypeCode(module, dtype);
+
+    if (!sparseGrad && gradReq === 'write') {
+      const target = out ?? new ArrayType(inputDim * outputDim);
+      copyOutInBlocks(module, {
+        target,
+        ArrayType,
+        rowElements: outputDim,
+        rowCount: inputDim,
+        start: (ring, slotCount, blockRows) => module.backwardPipelineStart(code, offsetsPointer, positionsPointer,
+          distinctPointer, groups, sourcePointer, outputDim, inputDim, blockRows, ring, slotCount),
+        purpose: `${FUNCTION_NAME}: blocks of the gradient ${formatShape(shape)}`,
+      });
+      return { data: target, shape, dtype };
+    }
 
     if (!sparseGrad) {
+      // gradReq 'add': the sums start from grad, which is copied in whole.
       const length = inputDim * outputDim;
       const targetPointer = take(allocate(module, length * elementSize(dtype), `${FUNCTION_NAME}: gradient ${formatShape(shape)}`));
-      if (gradReq === 'add') {
-        heapView(module, ArrayType, targetPointer, length).set(grad.data);
-      } else {
-        zeroHeap(module, targetPointer, length * elementSize(dtype));
-      }
+      heapView(module, ArrayType, targetPointer, length).set(grad.data);
       module.scatterAddRows(code, offsetsPointer, positionsPointer, groups, sourcePointer, outputDim, distinctPointer,
-        targetPointer, gradReq === 'add');
-      const result = heapView(module, ArrayType, targetPointer, length);
-      if (gradReq === 'add') {
-        grad.data.set(result);
-        return grad;
-      }
-      const target = out ?? new ArrayType(length);
-      target.set(result);
-      return { data: target, shape, dtype };
+        targetPointer, true);
+      grad.data.set(heapView(module, ArrayType, targetPointer, length));
+      return grad;
     }
 
     const rows = heapView(module, Int32Array, distinctPointer, groups).slice();

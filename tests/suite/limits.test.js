@@ -53,9 +53,11 @@ describe('requests that memory cannot grow to', () => {
     expect(Array.from(small)).toEqual([15, 16, 17, 18, 19, 0, 1, 2, 3, 4]);
     expect(Array.from(library.embedding([GIB / 4 / 1024 - 1], big).data.subarray(0, 3))).toEqual([0, 0, 0]);
 
-    // A dense gradient of another 1 GiB fits under the 2 GiB maximum, but not beside the table.
+    // Adding onto a dense gradient of another 1 GiB copies it into wasm memory: that fits under the 2 GiB
+    // maximum, but not beside the table. The zero-filled grad array is only read, never written.
     const inUse = library.heapInUseBytes();
-    const error = errorOf(() => library.embeddingBackward([0], { data: Float32Array.of(1, 2), shape: [1, 2] }, { inputDim: GIB / 8 }));
+    const grad = { data: new Float32Array(GIB / 4), shape: [GIB / 8, 2] };
+    const error = errorOf(() => library.embeddingBackward([0], { data: Float32Array.of(1, 2), shape: [1, 2] }, { inputDim: GIB / 8, gradReq: 'add', grad }));
     expect(error).toBeInstanceOf(RangeError);
     expect(error.message).toContain('embeddingBackward');
     expect(error.message).toContain(`needs ${GIB} bytes`);
