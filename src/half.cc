@@ -68,7 +68,8 @@ inline v128_t double_to_bfloat16_x2(v128_t f64x2) {
   return wasm_v128_or(result, sign);
 }
 
-// Two u64 lanes holding float16 bits -> f64x2. Same steps as half_to_float_x4, with the double's layout.
+// Two u64 lanes holding float16 bits -> f64x2: the exponent rebiased by 1008, with Infinity, NaN, zero and
+// subnormal codes selected separately.
 inline v128_t half_to_double_x2(v128_t bits_u64) {
   const v128_t sign = wasm_i64x2_shl(wasm_v128_and(bits_u64, wasm_i64x2_splat(0x8000)), 48);
   const v128_t shifted = wasm_i64x2_shl(wasm_v128_and(bits_u64, wasm_i64x2_splat(0x7fff)), 42);

@@ -144,19 +144,23 @@ inline uint16_t double_to_bfloat16(double value) {
 // Scalar decoders (exact). They assemble the result's bits, so NaN payloads pass through unchanged.
 // ---------------------------------------------------------------------------------------------------------
 
-inline float half_to_float(uint16_t half) {
-  const uint32_t sign = static_cast<uint32_t>(half & 0x8000u) << 16;
-  const uint32_t exponent = (half >> 10) & 0x1fu;
-  const uint32_t mantissa = half & 0x03ffu;
+// Float16 decoding in one multiplication. The code's magnitude shifted left by 13 puts the float16 exponent
+// and mantissa in the float32 fields, so as a float32 it is the float16 value times 2^-112 (exponent bias 127
+// instead of 15). Multiplying by 2^112 is exact for normal codes and also for subnormal ones, whose shifted
+// bits form the float32 subnormal m * 2^-136 that the multiplication turns into the normal m * 2^-24.
+// Infinity and NaN (exponent 31) come out as 2^16 * (1 + m / 1024), so setting every exponent bit gives
+// Infinity or the NaN with the same payload. The sign is ORed in last.
+// NOTE: subnormal codes give the multiplication a float32 subnormal operand. The result is the same, but x86
+// processors may take longer: on a 2-core AMD EPYC (Zen 3) under Node 20, gathers of rows made only of
+// subnormal codes took about 1.3x (64-element rows) to 4x (3-element rows) as long as gathers of normal values.
+constexpr float kHalfToFloatScale = 0x1p112f;
 
-  if (exponent == 0x1fu) {  // Infinity or NaN
-    return half_detail::bits_to_float(sign | 0x7f800000u | (mantissa << 13));
-  }
-  if (exponent == 0) {  // zero or subnormal: mantissa * 2^-24, exact in float
-    const float magnitude = static_cast<float>(mantissa) * 0x1p-24f;
-    return half_detail::bits_to_float(sign | half_detail::float_bits(magnitude));
-  }
-  return half_detail::bits_to_float(sign | ((exponent + 112u) << 23) | (mantissa << 13));
+inline float half_to_float(uint16_t half) {
+  const uint32_t magnitude = half & 0x7fffu;
+  const float scaled = half_detail::bits_to_float(magnitude << 13) * kHalfToFloatScale;
+  const uint32_t infinite = magnitude > 0x7bffu ? 0x7f800000u : 0u;
+  const uint32_t sign = static_cast<uint32_t>(half & 0x8000u) << 16;
+  return half_detail::bits_to_float(half_detail::float_bits(scaled) | infinite | sign);
 }
 
 inline double half_to_double(uint16_t half) {
@@ -201,18 +205,7 @@ inline double bfloat16_to_double(uint16_t bfloat16) {
 
 #ifdef __wasm_simd128__
 
-// Float16 decoding in one multiplication. The code's magnitude shifted left by 13 puts the float16 exponent
-// and mantissa in the float32 fields, so as a float32 it is the float16 value times 2^-112 (exponent bias 127
-// instead of 15). Multiplying by 2^112 is exact for normal codes and also for subnormal ones, whose shifted
-// bits form the float32 subnormal m * 2^-136 that the multiplication turns into the normal m * 2^-24.
-// Infinity and NaN (exponent 31) come out as 2^16 * (1 + m / 1024), so setting every exponent bit gives
-// Infinity or the NaN with the same payload. The sign is ORed in last.
-// NOTE: subnormal codes give the multiplication a float32 subnormal operand. The result is the same, but x86
-// processors may take longer: on a 2-core AMD EPYC (Zen 3) under Node 20, gathers of rows made only of
-// subnormal codes took about 1.3x (64-element rows) to 4x (3-element rows) as long as gathers of normal values.
-constexpr float kHalfToFloatScale = 0x1p112f;
-
-// Four u32 lanes holding float16 bits -> f32x4.
+// Four u32 lanes holding float16 bits -> f32x4. Same steps as half_to_float.
 static inline v128_t half_to_float_x4(v128_t bits_u32) {
   const v128_t magnitude = wasm_v128_and(bits_u32, wasm_i32x4_splat(0x7fff));
   const v128_t scaled = wasm_f32x4_mul(wasm_i32x4_shl(magnitude, 13), wasm_f32x4_splat(kHalfToFloatScale));
