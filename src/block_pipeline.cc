@@ -15,6 +15,10 @@ namespace {
 // 128 KiB block takes about 25 microseconds to gather; a worker that takes far longer has lost its core.
 constexpr double kWorkerPatienceMs = 0.2;
 
+// After a stall, pipelines run without workers for this long: the cores are busy with other work, and a
+// worker that loses its core again costs the calling thread a wait at the end of the job.
+constexpr double kWorkerBackoffMs = 100;
+
 // Ring layout: blocks rotate through rotating_slots slots; block b uses slot b % rotating_slots and is the
 // (b / rotating_slots)-th block of that slot. With workers, one more slot (the spare) belongs to the calling
 // thread alone.
@@ -29,6 +33,8 @@ struct Pipeline {
   bool workers_started = false;
   // Set once a worker has stalled in this job: the calling thread then fills every block not yet finished.
   bool worker_stalled = false;
+  // Time before which jobs start no workers, after a stall.
+  double workers_resume_at_ms = 0;
 
   // Next block no thread has claimed yet.
   std::atomic<size_t> next_block{0};
@@ -135,7 +141,8 @@ bool block_pipeline_start(BlockFunction fill, const void* context, size_t block_
   pipeline.running = true;
 
   // Workers need two rotating slots and the spare; they only pay off with more than one block.
-  const bool use_workers = slot_count >= 3 && block_count > 1 && thread_pool_size() > 1;
+  const bool use_workers = slot_count >= 3 && block_count > 1 && thread_pool_size() > 1 &&
+                           now_ms() >= pipeline.workers_resume_at_ms;
   pipeline.rotating_slots = use_workers ? static_cast<size_t>(slot_count - 1) : 1;
   pipeline.workers_started = use_workers && start_on_workers(worker_loop, nullptr) > 0;
   return true;
@@ -161,6 +168,7 @@ uint8_t* block_pipeline_acquire(size_t block) {
       // Under contention for the cores, the workers cost more than they bring: let them finish the block
       // they hold and claim no more, and fill the rest here.
       pipeline.worker_stalled = true;
+      pipeline.workers_resume_at_ms = now + kWorkerBackoffMs;
       pipeline.stopping.store(true, std::memory_order_release);
       return fill_in_spare(block);
     }
