@@ -151,8 +151,8 @@ inline uint16_t double_to_bfloat16(double value) {
 // Infinity and NaN (exponent 31) come out as 2^16 * (1 + m / 1024), so setting every exponent bit gives
 // Infinity or the NaN with the same payload. The sign is ORed in last.
 // NOTE: subnormal codes give the multiplication a float32 subnormal operand. The result is the same, but x86
-// processors may take longer: on a 2-core AMD EPYC (Zen 3) under Node 20, gathers of rows made only of
-// subnormal codes took about 1.3x (64-element rows) to 4x (3-element rows) as long as gathers of normal values.
+// processors may take longer. On a 2-core AMD EPYC (Zen 3) under Node 20, gathers of rows made only of
+// subnormal codes took 1.3x (64-element rows) to 4x (3-element rows) as long as gathers of normal values.
 constexpr float kHalfToFloatScale = 0x1p112f;
 
 inline float half_to_float(uint16_t half) {
