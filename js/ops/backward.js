@@ -101,12 +101,18 @@ function emptyResult(args) {
 }
 
 // Dense 'write' results whose wide accumulators (float64 for float32 and float64 data, float32 for float16
-// and bfloat16) take at most this many bytes are summed by streaming: the gradient passes through a small
-// staging buffer in position order and is added to the accumulators, so it is read once, needs no grouping,
-// and never lies in wasm memory whole. Larger results go through grouping and the block pipeline.
+// and bfloat16) take at most this many bytes are summed by streaming. The gradient passes through a small
+// staging buffer in position order and is added to the accumulators, so it is read once, needs no
+// grouping, and never lies in wasm memory whole. Larger results go through grouping and the block pipeline.
+// At 4 MiB and below streaming was faster (1000x64 to 4000x64 float32, 262144 indices: about 21 ms against
+// 39 ms on one thread); at 16000x64 (8 MiB) the two took about the same time.
 const STREAM_MAX_WIDE_BYTES = 4 * 1024 * 1024;
 // Gradient bytes per staging chunk: small enough to stay in cache next to the accumulators.
-const STREAM_CHUNK_BYTES = 256 * 1024;
+// NOTE: the copy of a chunk and the sums of the previous one could overlap on a pool worker. A version that
+// did so (columns split between workers, the calling thread adding chunks while it waited for a slot) ran
+// 2-3x slower than this loop on a 2-core machine where another process kept one core busy. There a chunk
+// held by a descheduled worker stalls every later chunk. It is not used until measured on an idle machine.
+const STREAM_CHUNK_BYTES = 128 * 1024;
 
 function greatestCommonDivisor(a, b) {
   return b === 0 ? a : greatestCommonDivisor(b, a % b);
@@ -122,14 +128,15 @@ function streamDense(module, take, { code, rowsPointer, count, gradient, inputDi
   module.clearBytes(accumulatorPointer, accumulatorBytes);
 
   // Chunks span a multiple of 8 bytes, and the staging buffer starts at the same address modulo 8 as
-  // outGrad's data: V8 copies between a SharedArrayBuffer and another buffer word by word only when both
-  // sides share that alignment, and byte by byte otherwise (about twice as slow).
+  // outGrad's data. Node 20 copied into the SharedArrayBuffer at about half the speed when the two
+  // addresses differed modulo 8 (8x3 float32 rows, 1000000 indices: 3.2 ms against 1.7 ms).
   const rowBytes = outputDim * ArrayType.BYTES_PER_ELEMENT;
   const rowsPerWord = 8 / greatestCommonDivisor(rowBytes, 8);
   const chunkRows = Math.min(count, Math.max(rowsPerWord, Math.floor(STREAM_CHUNK_BYTES / rowBytes / rowsPerWord) * rowsPerWord));
   const stagingBase = take(allocate(module, chunkRows * rowBytes + 8, `${FUNCTION_NAME}: staging for outGrad`));
   const stagingPointer = stagingBase + ((gradient.data.byteOffset - stagingBase) & 7);
   const resultPointer = take(allocate(module, elements * ArrayType.BYTES_PER_ELEMENT, `${FUNCTION_NAME}: gradient [${inputDim},${outputDim}]`));
+
   const source = gradient.data;
   for (let first = 0; first < count; first += chunkRows) {
     const rows = Math.min(chunkRows, count - first);

@@ -1,7 +1,7 @@
-// The dense backward takes one of two paths by result size: streaming through a staging buffer into wide
-// accumulators (results whose accumulators take at most 4 MiB), or grouping rows and filling the result in
-// row blocks of 128 KiB through the block pipeline. The row_sparse and gradReq 'add' results group rows and
-// sum each group. Every case here is compared bit for bit with the scalar reference.
+// The dense backward takes one of two paths by result size. Results whose wide accumulators take at most
+// 4 MiB stream through a staging buffer into the accumulators. Larger ones group rows and fill the result
+// in row blocks of 128 KiB through the block pipeline. The row_sparse and gradReq 'add' results group rows
+// and sum each group. Every case here is compared bit for bit with the scalar reference.
 const { library, initBackend } = require('../helpers/library');
 const { referenceBackward, seededRandom, randomStored, DTYPE_RULES } = require('../helpers/training-reference');
 
@@ -123,8 +123,7 @@ describe('embeddingBackward dense streaming', () => {
     }
   });
 
-  test.each(FLOAT_DTYPES)('%s with columns split across threads', (dtype) => {
-    // 1024-row chunks of 64 columns reach the parallel minimum of 65536 elements per call.
+  test.each(FLOAT_DTYPES)('%s with wide rows', (dtype) => {
     const random = seededRandom(64);
     const inputDim = 1000;
     expectDenseMatches(randomIndices(random, 20000, inputDim), outGradOf(random, dtype, 20000, 64), inputDim);

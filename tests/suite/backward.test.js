@@ -121,7 +121,7 @@ describe('embeddingBackward dense', () => {
   });
 
   test('large input is identical to the reference', () => {
-    // 3000 rows of 33 columns stream through two staging chunks.
+    // 3000 rows of 33 columns stream through several staging chunks.
     const { indices, outGrad } = randomCase(99, 'float32', 3000, 50, 33);
     const result = library.embeddingBackward(indices, outGrad, { inputDim: 50 });
     expect(bitsOf(result.data)).toEqual(bitsOf(referenceBackward(indices, outGrad.data, 'float32', 50, 33).data));
