@@ -15,9 +15,11 @@ namespace {
 // 128 KiB block takes about 25 microseconds to gather; a worker that takes far longer has lost its core.
 constexpr double kWorkerPatienceMs = 0.2;
 
-// After a stall, pipelines run without workers for this long: the cores are busy with other work, and a
-// worker that loses its core again costs the calling thread a wait at the end of the job.
-constexpr double kWorkerBackoffMs = 100;
+// After a stall, pipelines run without workers for this long: the cores are likely busy with other work,
+// and a worker that loses its core again costs the calling thread a wait at the end of the job. A stall
+// also happens on a mostly idle machine, when the scheduler briefly runs something else on the worker's
+// core, so the pause is short: about two calls on the largest benchmark cases.
+constexpr double kWorkerBackoffMs = 10;
 
 // Ring layout: blocks rotate through rotating_slots slots; block b uses slot b % rotating_slots and is the
 // (b / rotating_slots)-th block of that slot. With workers, one more slot (the spare) belongs to the calling
