@@ -27,6 +27,9 @@ const MARKERS = {
   browser: ['<!-- browser:start (written by bench/run.js --browser) -->', '<!-- browser:end -->'],
 };
 
+// Processes besides the main one that time the threaded peers of a case.
+const PEER_PROCESS_GROUPS = ['tfjs', 'onnxruntime-web x2'];
+
 function parseArguments(argv) {
   const options = { quick: false, browser: false, noBrowser: false, only: null, rounds: null, write: null };
   for (const argument of argv) {
@@ -109,6 +112,14 @@ async function runNodeCases(options) {
     const result = await runCase(spec);
     const idleAfter = await sampleIdleShare(500);
     result.idle = { before: idleBefore, after: idleAfter };
+    if (spec.peers) {
+      // The threaded peers run in processes of their own (see processGroupOf in bench/case.js); their rows
+      // join this case's table, timed against its reference.
+      for (const processGroup of PEER_PROCESS_GROUPS) {
+        const peers = await runCase({ ...spec, processGroup });
+        result.methods.push(...peers.methods.filter((method) => method.group !== 'reference'));
+      }
+    }
     result.summary = summarize(result);
     results.push(result);
     console.log(`\n${formatCaseTable(result)}`);
