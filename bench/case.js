@@ -163,9 +163,8 @@ async function prepare(method, check) {
 }
 
 // The process a method is timed in. The threaded peers keep their pool threads busy on the second core
-// between calls, which slowed every threaded method timed in the same process (ours with 2 threads took
-// 2 to 3x as long next to tfjs-backend-wasm or onnxruntime-web with 2 threads), so each of them runs in a
-// process of its own, with its own reference.
+// between calls. Next to tfjs-backend-wasm or onnxruntime-web with 2 threads, this library's 2-thread
+// calls took 2 to 3x as long, so each threaded peer runs in a process of its own.
 function processGroupOf(method) {
   if (method.group === 'tfjs') return 'tfjs';
   if (method.group === 'onnxruntime-web' && method.name.endsWith(' x2')) return 'onnxruntime-web x2';
