@@ -66,6 +66,16 @@ void round_accumulators_binding(int dtype, uintptr_t acc, size_t elements, uintp
 
 void clear_bytes_binding(uintptr_t address, size_t bytes) { std::memset(pointer<void>(address), 0, bytes); }
 
+double list_rows_binding(uintptr_t rows, size_t count, int input_dim, uintptr_t distinct_rows) {
+  return static_cast<double>(list_rows(pointer<const int32_t>(rows), count, input_dim, pointer<int32_t>(distinct_rows)));
+}
+
+void round_listed_rows_binding(int dtype, uintptr_t acc, size_t row_elems, uintptr_t listed_rows, size_t row_count,
+                               uintptr_t dst) {
+  round_listed_rows(static_cast<DType>(dtype), pointer<const void>(acc), row_elems, pointer<const int32_t>(listed_rows),
+                    row_count, pointer<void>(dst));
+}
+
 size_t wide_size_binding(int dtype) { return wide_size(static_cast<DType>(dtype)); }
 
 // Arguments: kind and dtype codes; weight, grad and state pointers (0 for an unused state); the row layout;
@@ -102,5 +112,7 @@ EMSCRIPTEN_BINDINGS(training) {
   emscripten::function("roundAccumulators", &round_accumulators_binding);
   emscripten::function("clearBytes", &clear_bytes_binding);
   emscripten::function("wideSize", &wide_size_binding);
+  emscripten::function("listRows", &list_rows_binding);
+  emscripten::function("roundListedRows", &round_listed_rows_binding);
   emscripten::function("optimizerUpdate", &optimizer_update_binding);
 }

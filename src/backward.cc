@@ -520,4 +520,26 @@ void round_accumulators(DType dtype, const void* acc, size_t elements, void* dst
   with_traits(dtype, [&](auto traits) { round_typed<decltype(traits)>(acc, elements, dst); });
 }
 
+int64_t list_rows(const int32_t* rows, size_t count, int32_t input_dim, int32_t* distinct_rows) {
+  uint8_t* seen = static_cast<uint8_t*>(std::calloc(static_cast<size_t>(input_dim) + 1, 1));
+  if (seen == nullptr) return -1;
+  for (size_t i = 0; i < count; ++i) seen[rows[i]] = 1;
+  size_t listed = 0;
+  for (int32_t row = 0; row < input_dim; ++row) {
+    if (seen[row] != 0) distinct_rows[listed++] = row;
+  }
+  std::free(seen);
+  return static_cast<int64_t>(listed);
+}
+
+void round_listed_rows(DType dtype, const void* acc, size_t row_elems, const int32_t* listed_rows, size_t row_count,
+                       void* dst) {
+  const size_t stored_row_bytes = row_elems * dtype_size(dtype);
+  const size_t wide_row_bytes = row_elems * wide_size(dtype);
+  for (size_t k = 0; k < row_count; ++k) {
+    round_accumulators(dtype, static_cast<const uint8_t*>(acc) + static_cast<size_t>(listed_rows[k]) * wide_row_bytes,
+                       row_elems, static_cast<uint8_t*>(dst) + k * stored_row_bytes);
+  }
+}
+
 }  // namespace wasm_embedding

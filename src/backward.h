@@ -25,8 +25,8 @@ namespace wasm_embedding {
 
 // Work below which scatter_add_rows runs on one thread, in source elements read.
 // NOTE: an estimate. On a 2-core machine two threads halved the 50000x128 float32 case (65536 indices,
-// 8.4M elements: 9 ms against 18 ms) in one run, but in runs with another process busy on one core they
-// were slower at every size from 262144 to 4.2M elements, so the crossover could not be measured.
+// 8.4M elements: 9 ms against 18 ms) in one run. In runs with another process busy on one core they were
+// slower at every size from 262144 to 4.2M elements, so the crossover could not be measured.
 constexpr size_t kParallelScatterMinElements = 64 * 1024;
 
 // Groups count positions by rows[i] (each in [0, input_dim)). Writes the distinct rows ascending to
@@ -76,5 +76,15 @@ void accumulate_rows(DType dtype, const int32_t* rows, size_t count, const void*
 
 // dst[i] = acc[i] rounded once to dtype, for i in [0, elements).
 void round_accumulators(DType dtype, const void* acc, size_t elements, void* dst);
+
+// Writes the distinct values of rows[0 .. count) (each in [0, input_dim)) ascending to distinct_rows
+// (capacity min(count, input_dim)). Returns their number, or -1 when its scratch memory could not be
+// allocated.
+int64_t list_rows(const int32_t* rows, size_t count, int32_t input_dim, int32_t* distinct_rows);
+
+// Rounds accumulator row listed_rows[k] once into row k of dst (row_elems elements of dtype), for k in
+// [0, row_count).
+void round_listed_rows(DType dtype, const void* acc, size_t row_elems, const int32_t* listed_rows, size_t row_count,
+                       void* dst);
 
 }  // namespace wasm_embedding

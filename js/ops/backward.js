@@ -100,12 +100,13 @@ function emptyResult(args) {
   return { data, shape, dtype: gradient.dtype };
 }
 
-// Dense 'write' results whose wide accumulators (float64 for float32 and float64 data, float32 for float16
-// and bfloat16) take at most this many bytes are summed by streaming. The gradient passes through a small
-// staging buffer in position order and is added to the accumulators, so it is read once, needs no
-// grouping, and never lies in wasm memory whole. Larger results go through grouping and the block pipeline.
+// 'write' results, dense or row_sparse, whose dense wide accumulators (float64 for float32 and float64 data,
+// float32 for float16 and bfloat16) take at most this many bytes are summed by streaming. The gradient
+// passes through a small staging buffer in position order and is added to the accumulators, so it is read
+// once, needs no grouping, and never lies in wasm memory whole. Larger results are grouped by row, and
+// dense ones are then filled through the block pipeline.
 // At 4 MiB and below streaming was faster (1000x64 to 4000x64 float32, 262144 indices: about 21 ms against
-// 39 ms on one thread); at 16000x64 (8 MiB) the two took about the same time.
+// 39 ms on one thread). At 16000x64 (8 MiB) the two took about the same time.
 const STREAM_MAX_WIDE_BYTES = 4 * 1024 * 1024;
 // Gradient bytes per staging chunk: small enough to stay in cache next to the accumulators.
 // NOTE: the copy of a chunk and the sums of the previous one could overlap on a pool worker. A version that
@@ -118,9 +119,9 @@ function greatestCommonDivisor(a, b) {
   return b === 0 ? a : greatestCommonDivisor(b, a % b);
 }
 
-// Fills target with the dense 'write' gradient by streaming outGrad through a staging buffer. take records
-// each allocation for the caller to release.
-function streamDense(module, take, { code, rowsPointer, count, gradient, inputDim, outputDim, target }) {
+// Adds outGrad to wide accumulators for every row by streaming it through a staging buffer, and returns
+// the accumulators' pointer. take records each allocation for the caller to release.
+function streamAccumulate(module, take, { code, rowsPointer, count, gradient, inputDim, outputDim }) {
   const elements = inputDim * outputDim;
   const ArrayType = STORAGE[gradient.dtype];
   const accumulatorBytes = elements * module.wideSize(code);
@@ -135,7 +136,6 @@ function streamDense(module, take, { code, rowsPointer, count, gradient, inputDi
   const chunkRows = Math.min(count, Math.max(rowsPerWord, Math.floor(STREAM_CHUNK_BYTES / rowBytes / rowsPerWord) * rowsPerWord));
   const stagingBase = take(allocate(module, chunkRows * rowBytes + 8, `${FUNCTION_NAME}: staging for outGrad`));
   const stagingPointer = stagingBase + ((gradient.data.byteOffset - stagingBase) & 7);
-  const resultPointer = take(allocate(module, elements * ArrayType.BYTES_PER_ELEMENT, `${FUNCTION_NAME}: gradient [${inputDim},${outputDim}]`));
 
   const source = gradient.data;
   for (let first = 0; first < count; first += chunkRows) {
@@ -143,8 +143,7 @@ function streamDense(module, take, { code, rowsPointer, count, gradient, inputDi
     heapView(module, ArrayType, stagingPointer, rows * outputDim).set(source.subarray(first * outputDim, (first + rows) * outputDim));
     module.accumulateRows(code, rowsPointer + first * 4, rows, stagingPointer, outputDim, accumulatorPointer);
   }
-  module.roundAccumulators(code, accumulatorPointer, elements, resultPointer);
-  target.set(heapView(module, ArrayType, resultPointer, elements));
+  return accumulatorPointer;
 }
 
 // Returns the gradient of embedding(data, weight) given outGrad, dense or row_sparse.
@@ -175,10 +174,26 @@ export function embeddingBackward(data, outGrad, options) {
     const rowsPointer = take(allocate(module, count * 4, `${FUNCTION_NAME}: rows of ${count} indices`));
     module.mapIndices(dtypeCode(module, indices.dtype), indicesPointer, count, inputDim, rowsPointer);
     const code = dtypeCode(module, dtype);
-    if (!sparseGrad && gradReq === 'write' && inputDim * outputDim * module.wideSize(code) <= STREAM_MAX_WIDE_BYTES) {
-      const target = out ?? new ArrayType(inputDim * outputDim);
-      streamDense(module, take, { code, rowsPointer, count, gradient, inputDim, outputDim, target });
-      return { data: target, shape, dtype };
+    if (gradReq === 'write' && inputDim * outputDim * module.wideSize(code) <= STREAM_MAX_WIDE_BYTES) {
+      const accumulatorPointer = streamAccumulate(module, take, { code, rowsPointer, count, gradient, inputDim, outputDim });
+      if (!sparseGrad) {
+        const length = inputDim * outputDim;
+        const resultPointer = take(allocate(module, length * elementSize(dtype), `${FUNCTION_NAME}: gradient ${formatShape(shape)}`));
+        module.roundAccumulators(code, accumulatorPointer, length, resultPointer);
+        const target = out ?? new ArrayType(length);
+        target.set(heapView(module, ArrayType, resultPointer, length));
+        return { data: target, shape, dtype };
+      }
+
+      // row_sparse: the rows that occur, ascending, with their rounded sums.
+      const listedPointer = take(allocate(module, Math.min(count, inputDim) * 4, `${FUNCTION_NAME}: rows of ${count} indices`));
+      const listed = module.listRows(rowsPointer, count, inputDim, listedPointer);
+      if (listed < 0) throw new RangeError(`${FUNCTION_NAME}: listing the rows of ${count} indices needs scratch memory that wasm memory could not provide`);
+      const valuesPointer = take(allocate(module, listed * rowBytes, `${FUNCTION_NAME}: ${listed} gradient rows`));
+      module.roundListedRows(code, accumulatorPointer, outputDim, listedPointer, listed, valuesPointer);
+      const rows = heapView(module, Int32Array, listedPointer, listed).slice();
+      const values = heapView(module, ArrayType, valuesPointer, listed * outputDim).slice();
+      return createRowSparse(rows, values, shape, dtype);
     }
 
     // Group positions by row.

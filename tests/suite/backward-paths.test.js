@@ -1,7 +1,8 @@
-// The dense backward takes one of two paths by result size. Results whose wide accumulators take at most
-// 4 MiB stream through a staging buffer into the accumulators. Larger ones group rows and fill the result
-// in row blocks of 128 KiB through the block pipeline. The row_sparse and gradReq 'add' results group rows
-// and sum each group. Every case here is compared bit for bit with the scalar reference.
+// The backward with gradReq 'write' takes one of two paths by result size. Results whose dense wide
+// accumulators take at most 4 MiB stream through a staging buffer into the accumulators, dense and
+// row_sparse alike. Larger ones group rows: dense results are then filled in row blocks of 128 KiB through
+// the block pipeline. Results of gradReq 'add' always group rows. Every case here is compared bit for bit
+// with the scalar reference.
 const { library, initBackend } = require('../helpers/library');
 const { referenceBackward, seededRandom, randomStored, DTYPE_RULES } = require('../helpers/training-reference');
 
@@ -132,6 +133,33 @@ describe('embeddingBackward dense streaming', () => {
   test('one row and one index', () => {
     const outGrad = { data: new Float32Array([-0, 2.5]), shape: [1, 2], dtype: 'float32' };
     expectDenseMatches(new Int32Array([0]), outGrad, 1);
+  });
+});
+
+describe('embeddingBackward row_sparse streaming', () => {
+  test.each(FLOAT_DTYPES)('%s on both sides of the streaming limit', (dtype) => {
+    const outputDim = 32;
+    const rowsAtLimit = STREAM_MAX_WIDE_BYTES / (outputDim * WIDE_BYTES[dtype]);
+    for (const inputDim of [rowsAtLimit, rowsAtLimit + 1]) {
+      const random = seededRandom(inputDim + 3);
+      const indices = Int32Array.from({ length: 5000 }, (_, i) => (i % 3 === 0 ? inputDim - 1 : Math.floor(random() * 50)));
+      const outGrad = outGradOf(random, dtype, indices.length, outputDim);
+      const result = library.embeddingBackward(indices, outGrad, { inputDim, sparseGrad: true });
+      const expected = referenceBackward(indices, outGrad.data, dtype, inputDim, outputDim);
+      expect(Array.from(result.indices)).toEqual(expected.rows);
+      expect(bitsOf(library.rowSparseToDense(result).data).equals(bitsOf(expected.data))).toBe(true);
+    }
+  });
+
+  test('many chunks of short rows', () => {
+    const random = seededRandom(13);
+    const indices = Int32Array.from({ length: 100000 }, () => Math.floor(random() * 7) * 2);
+    const outGrad = outGradOf(random, 'float32', indices.length, 3);
+    const result = library.embeddingBackward(indices, outGrad, { inputDim: 15, sparseGrad: true });
+    const expected = referenceBackward(indices, outGrad.data, 'float32', 15, 3);
+    expect(Array.from(result.indices)).toEqual([0, 2, 4, 6, 8, 10, 12]);
+    expect(result.values.shape).toEqual([7, 3]);
+    expect(bitsOf(library.rowSparseToDense(result).data).equals(bitsOf(expected.data))).toBe(true);
   });
 });
 
