@@ -74,6 +74,27 @@ describe.each(threadCounts)('at %i threads', (threads) => {
     expect(ref.firstByteDifference(ref.bytesOf(narrowResult.data), ref.referenceEmbedding(narrowIndices, 'uint8', narrow, 5, 1))).toBeNull();
   });
 
+  test.each([
+    ['int8', Int8Array, 5],
+    ['float16', Uint16Array, 3],
+    ['float32', Float32Array, 3],
+    ['float64', Float64Array, 2],
+  ])('%s results in out views at every byte offset match the reference', (dtype, ArrayType, columns) => {
+    const random = ref.seededRandom(940 + threads);
+    const rows = 50;
+    const weight = ref.randomBits(ArrayType, rows * columns, random);
+    const count = 30011;
+    const indices = Int32Array.from({ length: count }, () => Math.floor(random() * rows));
+    const expected = ref.referenceEmbedding(indices, 'int32', weight, rows, columns);
+    const length = count * columns;
+    for (let offset = 0; offset < 8; offset += ArrayType.BYTES_PER_ELEMENT) {
+      const buffer = new ArrayBuffer(offset + length * ArrayType.BYTES_PER_ELEMENT + 8);
+      const out = new ArrayType(buffer, offset, length);
+      library.embedding(indices, { data: weight, shape: [rows, columns], dtype }, { out });
+      expect(ref.firstByteDifference(ref.bytesOf(out), expected)).toBeNull();
+    }
+  });
+
   test.each(['float16', 'bfloat16'])('%s tables decoded into float32 match the reference at every block boundary', (dtype) => {
     const random = ref.seededRandom(920 + threads);
     const rows = 700;
