@@ -102,7 +102,6 @@ uintptr_t pipeline_next(size_t block) {
 }  // namespace
 
 EMSCRIPTEN_BINDINGS(pipeline) {
-  emscripten::constant("PIPELINE_MAX_SLOTS", kMaxPipelineSlots);
   emscripten::function("forwardPipelineStart", &forward_pipeline_start);
   emscripten::function("decodedPipelineStart", &decoded_pipeline_start);
   emscripten::function("pipelineNext", &pipeline_next);

@@ -8,8 +8,8 @@
 import { allocate, heapView, release } from './runtime.js';
 
 // Output bytes per block. With 2 threads on the idle 2-core test machine, blocks of 64, 128 and 256 KiB in
-// rings of 4 to 9 slots timed within noise of each other (1.1 to 1.4x a set of the output on the 50000x128
-// and 30522x768 cases). Five 128 KiB slots also fit in one core's 1 MiB L2 cache.
+// rings of 4 to 9 slots timed within noise of each other. Each gave 1.1 to 1.4x a set of the output on the
+// 50000x128 and 30522x768 cases, and five 128 KiB slots fit in one core's 1 MiB L2 cache.
 const BLOCK_BYTES = 128 * 1024;
 
 // Ring slots when workers run: four that blocks rotate through, so the workers stay a few blocks ahead of
@@ -18,33 +18,38 @@ const SLOTS_WITH_WORKERS = 5;
 
 // Node 20 copied between wasm memory (a SharedArrayBuffer with threads) and a plain array about twice as
 // slowly when the two addresses differed modulo 8. So every block starts at the same address modulo 8 in
-// the ring and in the target.
-const COPY_ALIGNMENT = 8;
+// wasm memory and in the JS array.
+export const COPY_ALIGNMENT = 8;
 
 function greatestCommonDivisor(a, b) {
   return b === 0 ? a : greatestCommonDivisor(b, a % b);
 }
 
-// Rows per block for rows of rowBytes bytes: at least one, and a whole number of 8-byte units when there
-// are several.
-export function rowsPerBlock(rowBytes) {
-  const rows = Math.max(1, Math.floor(BLOCK_BYTES / Math.max(rowBytes, 1)));
+// Returns the rows of rowBytes bytes that fit in chunkBytes: at least one, and a whole number of 8-byte
+// units when there are several.
+export function rowsPerChunk(rowBytes, chunkBytes) {
+  const rows = Math.max(1, Math.floor(chunkBytes / Math.max(rowBytes, 1)));
   const rowsPerUnit = COPY_ALIGNMENT / greatestCommonDivisor(Math.max(rowBytes, 1), COPY_ALIGNMENT);
   return rows >= rowsPerUnit ? rows - (rows % rowsPerUnit) : rows;
+}
+
+// Returns the first address from pointer that equals byteOffset modulo 8. The buffer at pointer needs
+// COPY_ALIGNMENT spare bytes.
+export function alignLike(pointer, byteOffset) {
+  return pointer + ((((byteOffset - pointer) % COPY_ALIGNMENT) + COPY_ALIGNMENT) % COPY_ALIGNMENT);
 }
 
 // Fills target (rows of rowElements elements of ArrayType) through a pipeline. start(ring, slotCount,
 // blockRows) starts the wasm side and returns its number of blocks. purpose names the buffer in the
 // RangeError raised when wasm memory cannot hold the ring.
 export function copyOutInBlocks(module, { target, ArrayType, rowElements, rowCount, start, purpose }) {
-  const blockRows = rowsPerBlock(rowElements * ArrayType.BYTES_PER_ELEMENT);
+  const blockRows = rowsPerChunk(rowElements * ArrayType.BYTES_PER_ELEMENT, BLOCK_BYTES);
   const blockCount = Math.ceil(rowCount / blockRows);
   const slotCount = module.threadPoolSize() > 1 && blockCount > 1 ? SLOTS_WITH_WORKERS : 1;
   const slotElements = Math.min(blockRows, rowCount) * rowElements;
   const ring = allocate(module, slotCount * slotElements * ArrayType.BYTES_PER_ELEMENT + COPY_ALIGNMENT, purpose);
   try {
-    const shift = (((target.byteOffset - ring) % COPY_ALIGNMENT) + COPY_ALIGNMENT) % COPY_ALIGNMENT;
-    const started = start(ring + shift, slotCount, blockRows);
+    const started = start(alignLike(ring, target.byteOffset), slotCount, blockRows);
     if (started !== blockCount) {
       throw new Error(`${purpose}: the block pipeline did not start (returned ${started}, expected ${blockCount} blocks)`);
     }

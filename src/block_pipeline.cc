@@ -95,8 +95,8 @@ size_t claim_next(size_t limit) {
   return pipeline.block_count;
 }
 
-// The calling thread fills the next unclaimed block when its slot is free. It never waits for a slot: it
-// alone releases them.
+// Fills the next unclaimed block on the calling thread when its slot is free, and returns whether it did.
+// The calling thread only takes free slots, because it alone releases them and would wait forever.
 bool fill_ahead() {
   const size_t block = pipeline.next_block.load(std::memory_order_acquire);
   if (block >= pipeline.block_count || !slot_free(block)) return false;

@@ -39,8 +39,8 @@ inline void decode_8(const uint16_t* src, float* dst) {
 // 64 bytes of rows i + 8 to i + 11. WebAssembly has no prefetch instruction, so plain loads start the cache
 // misses early. A load that misses holds up retirement while the decoding instructions behind it fill the
 // out-of-order window. So rows read ahead one at a time overlapped little, and four rows at once do. On a 2-core
-// AMD EPYC under Node 20 this took float16 gathers from 50000 x 128 to 1000000 x 64 tables from 1.0-1.7x to
-// 0.7-0.95x the time of the float32 gather, and left a 1000 x 64 table (in the cache) unchanged.
+// AMD EPYC under Node 20, float16 gathers from 50000 x 128 to 1000000 x 64 tables went from 1.0-1.7x to
+// 0.7-0.95x the time of the float32 gather. A 1000 x 64 table (in the cache) was unchanged.
 constexpr size_t kReadAheadRows = 8;
 constexpr size_t kReadAheadBatch = 4;
 
