@@ -15,11 +15,24 @@ namespace {
 // 128 KiB block takes about 25 microseconds to gather; a worker that takes far longer has lost its core.
 constexpr double kWorkerPatienceMs = 0.2;
 
-// After a stall, pipelines run without workers for this long: the cores are likely busy with other work,
-// and a worker that loses its core again costs the calling thread a wait at the end of the job. A stall
-// also happens on a mostly idle machine, when the scheduler briefly runs something else on the worker's
-// core, so the pause is short: about two calls on the largest benchmark cases.
-constexpr double kWorkerBackoffMs = 10;
+// Stalls also happen on an idle machine. On the 2-core test VM, a spinning thread lost its core for more
+// than 0.1 ms about 15 times a second, for up to 2 ms. About one 2-thread call in four had a stall there.
+// So one stall changes nothing for the next job. Jobs that stall one after another suggest
+// that the cores are busy with other work, where a worker that loses its core again also costs the
+// calling thread a wait at the end of the job: from the second stalled job in a row, jobs start no workers
+// for 1 ms, doubling with every further stalled job up to kMaxWorkerBackoffMs.
+constexpr double kFirstWorkerBackoffMs = 1;
+constexpr double kMaxWorkerBackoffMs = 16;
+
+// Jobs in a row whose workers stalled. A job that ran its workers without a stall resets it.
+int stalled_jobs_in_a_row = 0;
+
+double worker_backoff_ms(int stalled_jobs) {
+  if (stalled_jobs < 2) return 0;
+  double backoff = kFirstWorkerBackoffMs;
+  for (int job = 2; job < stalled_jobs && backoff < kMaxWorkerBackoffMs; ++job) backoff *= 2;
+  return backoff < kMaxWorkerBackoffMs ? backoff : kMaxWorkerBackoffMs;
+}
 
 // Ring layout: blocks rotate through rotating_slots slots; block b uses slot b % rotating_slots and is the
 // (b / rotating_slots)-th block of that slot. With workers, one more slot (the spare) belongs to the calling
@@ -169,8 +182,11 @@ uint8_t* block_pipeline_acquire(size_t block) {
     if (pipeline.worker_stalled || now - waiting_since > kWorkerPatienceMs) {
       // Under contention for the cores, the workers cost more than they bring: let them finish the block
       // they hold and claim no more, and fill the rest here.
-      pipeline.worker_stalled = true;
-      pipeline.workers_resume_at_ms = now + kWorkerBackoffMs;
+      if (!pipeline.worker_stalled) {
+        pipeline.worker_stalled = true;
+        stalled_jobs_in_a_row += 1;
+        pipeline.workers_resume_at_ms = now + worker_backoff_ms(stalled_jobs_in_a_row);
+      }
       pipeline.stopping.store(true, std::memory_order_release);
       return fill_in_spare(block);
     }
@@ -189,7 +205,10 @@ void block_pipeline_finish() {
   // Hand out no more blocks and let waiting workers return.
   pipeline.next_block.store(pipeline.block_count, std::memory_order_release);
   pipeline.stopping.store(true, std::memory_order_release);
-  if (pipeline.workers_started) wait_for_workers();
+  if (pipeline.workers_started) {
+    wait_for_workers();
+    if (!pipeline.worker_stalled) stalled_jobs_in_a_row = 0;
+  }
   pipeline.running = false;
   pipeline.workers_started = false;
 }

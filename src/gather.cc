@@ -61,7 +61,41 @@ inline void copy_long_row(uint8_t* dst, const uint8_t* src, size_t row_bytes) {
   }
 }
 
+// Rows at least this long are copied four at a time (copy_four_long_rows). Measured on one thread of the
+// 2-core AMD EPYC (Zen 4, 32 MiB L3) test machine, random rows from 25 to 94 MB tables: 512-byte rows took
+// 0 to 7% longer that way. 768-byte rows took 7% less time, 1200-byte rows 21% less, 3072-byte rows 25% less.
+constexpr size_t kInterleavedRowMinBytes = 768;
+constexpr bool kInterleavesRows = true;
+
+// Copies four rows of the same length, 16 bytes of each in turn: four read streams and four write streams
+// keep more cache misses in flight than one row after another. row_bytes >= 16.
+inline void copy_four_long_rows(uint8_t* dst, const uint8_t* const src[4], size_t row_bytes) {
+  size_t offset = 0;
+  for (; offset + 16 <= row_bytes; offset += 16) {
+    const v128_t a = wasm_v128_load(src[0] + offset);
+    const v128_t b = wasm_v128_load(src[1] + offset);
+    const v128_t c = wasm_v128_load(src[2] + offset);
+    const v128_t d = wasm_v128_load(src[3] + offset);
+    wasm_v128_store(dst + offset, a);
+    wasm_v128_store(dst + row_bytes + offset, b);
+    wasm_v128_store(dst + 2 * row_bytes + offset, c);
+    wasm_v128_store(dst + 3 * row_bytes + offset, d);
+  }
+  if (offset < row_bytes) {
+    const size_t last = row_bytes - 16;
+    for (size_t row = 0; row < 4; ++row) {
+      wasm_v128_store(dst + row * row_bytes + last, wasm_v128_load(src[row] + last));
+    }
+  }
+}
+
 #else
+
+// The scalar build copies every row on its own. The interleaving was only measured with 16-byte vectors.
+constexpr size_t kInterleavedRowMinBytes = 0;
+constexpr bool kInterleavesRows = false;
+
+inline void copy_four_long_rows(uint8_t*, const uint8_t* const[4], size_t) {}
 
 // Scalar twin: 8-byte words, then the remaining bytes. Without SIMD, clang keeps this loop scalar.
 inline void copy_long_row(uint8_t* dst, const uint8_t* src, size_t row_bytes) {
@@ -87,7 +121,19 @@ void gather_rows_of_width(const int32_t* rows, size_t count, const void* table, 
     return;
   }
 
-  for (size_t i = 0; i < count; ++i) {
+  size_t i = 0;
+  if (kInterleavesRows && row_bytes >= kInterleavedRowMinBytes) {
+    for (; i + 4 <= count; i += 4) {
+      const uint8_t* const sources[4] = {
+          table_bytes + static_cast<size_t>(rows[i]) * row_bytes,
+          table_bytes + static_cast<size_t>(rows[i + 1]) * row_bytes,
+          table_bytes + static_cast<size_t>(rows[i + 2]) * row_bytes,
+          table_bytes + static_cast<size_t>(rows[i + 3]) * row_bytes,
+      };
+      copy_four_long_rows(out_bytes + i * row_bytes, sources, row_bytes);
+    }
+  }
+  for (; i < count; ++i) {
     copy_long_row(out_bytes + i * row_bytes, table_bytes + static_cast<size_t>(rows[i]) * row_bytes, row_bytes);
   }
 }

@@ -131,6 +131,33 @@ describe('row widths around the SIMD vector', () => {
     }
   });
 
+  // Rows of 768 bytes or more are copied four at a time in the SIMD builds, with a per-row tail when the
+  // row is not a whole number of vectors and single rows after the last group of four.
+  test.each(widths)('%s rows near 768 bytes', (dtype, ArrayType) => {
+    const random = seededRandom(0x768 + ArrayType.BYTES_PER_ELEMENT);
+    const inputDim = 11;
+    const rowBytesList = [752, 760, 767, 768, 769, 776, 784, 1200, 3072, 3080];
+    for (const rowBytes of rowBytesList) {
+      const outputDim = Math.max(1, Math.round(rowBytes / ArrayType.BYTES_PER_ELEMENT));
+      const weightData = randomBits(ArrayType, inputDim * outputDim, random);
+      for (const count of [1, 3, 4, 5, 7, 8, 9, 13]) {
+        const indexData = Int32Array.from({ length: count }, () => Math.floor(random() * inputDim));
+        const table = { data: weightData, shape: [inputDim, outputDim], dtype };
+        const expected = referenceEmbedding(indexData, 'int32', weightData, inputDim, outputDim);
+        const out = new ArrayType(count * outputDim).fill(3);
+        library.embedding(indexData, table, { out });
+        const heapOut = library.createHeapTensor([count, outputDim], dtype);
+        try {
+          library.embedding(indexData, table, { out: heapOut });
+          const differences = [bytesOf(out), bytesOf(heapOut.data)].map((actual) => firstByteDifference(actual, expected));
+          expect({ outputDim, count, differences }).toEqual({ outputDim, count, differences: [null, null] });
+        } finally {
+          heapOut.dispose();
+        }
+      }
+    }
+  });
+
   test('views with a byte offset read their own elements', () => {
     const random = seededRandom(0x0ff5e7);
     const weightBacking = randomBits(Float32Array, 3 + 6 * 5, random);
