@@ -3,36 +3,13 @@
 #include <atomic>
 
 #include "thread_pool.h"
-
-#ifdef __EMSCRIPTEN__
-#include <emscripten/emscripten.h>
-#endif
+#include "worker_backoff.h"
 
 namespace wasm_embedding {
 namespace {
 
-// How long the calling thread waits for a block a worker is filling before it fills a copy itself. A
-// 128 KiB block takes about 25 microseconds to gather; a worker that takes far longer has lost its core.
-constexpr double kWorkerPatienceMs = 0.2;
-
-// Stalls also happen on an idle machine. On the 2-core test VM, a spinning thread lost its core for more
-// than 0.1 ms about 15 times a second, for up to 2 ms. About one 2-thread call in four had a stall there.
-// So one stall changes nothing for the next job. Jobs that stall one after another suggest
-// that the cores are busy with other work, where a worker that loses its core again also costs the
-// calling thread a wait at the end of the job: from the second stalled job in a row, jobs start no workers
-// for 1 ms, doubling with every further stalled job up to kMaxWorkerBackoffMs.
-constexpr double kFirstWorkerBackoffMs = 1;
-constexpr double kMaxWorkerBackoffMs = 16;
-
-// Jobs in a row whose workers stalled. A job that ran its workers without a stall resets it.
-int stalled_jobs_in_a_row = 0;
-
-double worker_backoff_ms(int stalled_jobs) {
-  if (stalled_jobs < 2) return 0;
-  double backoff = kFirstWorkerBackoffMs;
-  for (int job = 2; job < stalled_jobs && backoff < kMaxWorkerBackoffMs; ++job) backoff *= 2;
-  return backoff < kMaxWorkerBackoffMs ? backoff : kMaxWorkerBackoffMs;
-}
+// Stalls and the backoff after them: src/worker_backoff.h.
+WorkerBackoff backoff;
 
 // Ring layout: blocks rotate through rotating_slots slots; block b uses slot b % rotating_slots and is the
 // (b / rotating_slots)-th block of that slot. With workers, one more slot (the spare) belongs to the calling
@@ -48,8 +25,6 @@ struct Pipeline {
   bool workers_started = false;
   // Set once a worker has stalled in this job: the calling thread then fills every block not yet finished.
   bool worker_stalled = false;
-  // Time before which jobs start no workers, after a stall.
-  double workers_resume_at_ms = 0;
 
   // Next block no thread has claimed yet.
   std::atomic<size_t> next_block{0};
@@ -128,14 +103,6 @@ uint8_t* fill_in_spare(size_t block) {
   return spare_slot();
 }
 
-double now_ms() {
-#ifdef __EMSCRIPTEN__
-  return emscripten_get_now();
-#else
-  return 0;
-#endif
-}
-
 }  // namespace
 
 bool block_pipeline_start(BlockFunction fill, const void* context, size_t block_count, uint8_t* ring,
@@ -157,7 +124,7 @@ bool block_pipeline_start(BlockFunction fill, const void* context, size_t block_
 
   // Workers need two rotating slots and the spare; they only pay off with more than one block.
   const bool use_workers = slot_count >= 3 && block_count > 1 && thread_pool_size() > 1 &&
-                           now_ms() >= pipeline.workers_resume_at_ms;
+                           backoff.allows_workers();
   pipeline.rotating_slots = use_workers ? static_cast<size_t>(slot_count - 1) : 1;
   pipeline.workers_started = use_workers && start_on_workers(worker_loop, nullptr) > 0;
   return true;
@@ -177,16 +144,12 @@ uint8_t* block_pipeline_acquire(size_t block) {
       continue;
     }
     if ((spin & 63) != 0) continue;
-    const double now = now_ms();
+    const double now = worker_clock_ms();
     if (waiting_since < 0) waiting_since = now;
     if (pipeline.worker_stalled || now - waiting_since > kWorkerPatienceMs) {
       // Under contention for the cores, the workers cost more than they bring: let them finish the block
       // they hold and claim no more, and fill the rest here.
-      if (!pipeline.worker_stalled) {
-        pipeline.worker_stalled = true;
-        stalled_jobs_in_a_row += 1;
-        pipeline.workers_resume_at_ms = now + worker_backoff_ms(stalled_jobs_in_a_row);
-      }
+      pipeline.worker_stalled = true;
       pipeline.stopping.store(true, std::memory_order_release);
       return fill_in_spare(block);
     }
@@ -207,7 +170,7 @@ void block_pipeline_finish() {
   pipeline.stopping.store(true, std::memory_order_release);
   if (pipeline.workers_started) {
     wait_for_workers();
-    if (!pipeline.worker_stalled) stalled_jobs_in_a_row = 0;
+    backoff.record_job(pipeline.worker_stalled);
   }
   pipeline.running = false;
   pipeline.workers_started = false;
