@@ -10,7 +10,7 @@ afterAll(() => library.dispose());
 const threadCounts = BACKEND === 'simd-threads' ? [1, 2, 3] : [1];
 
 // Counts from one row to many ring turns, for 256-byte rows (a block holds a power of two of them).
-const COUNTS = [1, 2, 255, 256, 257, 511, 512, 513, 2047, 2048, 2049, 5 * 512 + 1, 40000];
+const COUNTS = [1, 2, 255, 256, 257, 511, 512, 513, 2047, 2048, 2049, 5 * 512 + 1, 15 * 512, 15 * 512 + 1, 16 * 512 + 1, 40000];
 
 // Decodes float16 or bfloat16 bits to the float32 values the decoding gather must produce.
 function decodedReference(bits, dtype, rows, indices, columns) {
