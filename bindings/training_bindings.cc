@@ -3,6 +3,7 @@
 #include <emscripten/bind.h>
 
 #include <algorithm>
+#include <atomic>
 #include <cstddef>
 #include <cstdint>
 #include <cstring>
@@ -11,6 +12,8 @@
 #include "block_pipeline.h"
 #include "dtype.h"
 #include "optimizer.h"
+#include "thread_pool.h"
+#include "worker_backoff.h"
 
 using namespace wasm_embedding;
 
@@ -21,10 +24,61 @@ T* pointer(uintptr_t address) {
   return reinterpret_cast<T*>(address);
 }
 
-double group_rows_binding(uintptr_t rows, size_t count, int input_dim, uintptr_t distinct_rows, uintptr_t offsets,
-                          uintptr_t positions) {
-  return static_cast<double>(group_rows(pointer<const int32_t>(rows), count, input_dim, pointer<int32_t>(distinct_rows),
-                                        pointer<uint32_t>(offsets), pointer<uint32_t>(positions)));
+// Grouping on a pool worker while JS copies the gradient into wasm memory. One job at a time.
+struct RowGrouping {
+  const int32_t* rows = nullptr;
+  size_t count = 0;
+  int32_t input_dim = 0;
+  int32_t* distinct_rows = nullptr;
+  uint32_t* offsets = nullptr;
+  uint32_t* positions = nullptr;
+  int64_t groups = -1;
+  bool on_worker = false;
+  // Set by the thread that groups: the worker, or the calling thread when the worker has not begun.
+  std::atomic<bool> claimed{false};
+};
+
+RowGrouping row_grouping;
+WorkerBackoff grouping_backoff;
+
+void group_claimed_rows() {
+  if (row_grouping.claimed.exchange(true, std::memory_order_acq_rel)) return;
+  row_grouping.groups = group_rows(row_grouping.rows, row_grouping.count, row_grouping.input_dim,
+                                   row_grouping.distinct_rows, row_grouping.offsets, row_grouping.positions);
+}
+
+void group_on_worker(void*, int worker) {
+  if (worker == 0) group_claimed_rows();
+}
+
+// Starts grouping rows (group_rows in src/backward.h) on a pool worker when one is free. group_rows_finish
+// returns the result.
+void group_rows_start(uintptr_t rows, size_t count, int input_dim, uintptr_t distinct_rows, uintptr_t offsets,
+                      uintptr_t positions) {
+  row_grouping.rows = pointer<const int32_t>(rows);
+  row_grouping.count = count;
+  row_grouping.input_dim = input_dim;
+  row_grouping.distinct_rows = pointer<int32_t>(distinct_rows);
+  row_grouping.offsets = pointer<uint32_t>(offsets);
+  row_grouping.positions = pointer<uint32_t>(positions);
+  row_grouping.groups = -1;
+  row_grouping.claimed.store(false, std::memory_order_release);
+  row_grouping.on_worker = thread_pool_size() > 1 && grouping_backoff.allows_workers() &&
+                           start_on_workers(group_on_worker, nullptr) > 0;
+  if (!row_grouping.on_worker) group_claimed_rows();
+}
+
+// Returns the number of groups of the last group_rows_start, or -1 when its scratch memory failed. Groups
+// here when the worker has not begun, and waits for the worker otherwise.
+double group_rows_finish() {
+  if (row_grouping.on_worker) {
+    const double waiting_since = worker_clock_ms();
+    group_claimed_rows();
+    wait_for_workers();
+    grouping_backoff.record_job(worker_clock_ms() - waiting_since > kWorkerPatienceMs);
+    row_grouping.on_worker = false;
+  }
+  return static_cast<double>(row_grouping.groups);
 }
 
 void scatter_add_rows_binding(int dtype, uintptr_t offsets, uintptr_t positions, size_t group_count, uintptr_t src,
@@ -105,7 +159,8 @@ EMSCRIPTEN_BINDINGS(training) {
   emscripten::constant("OPTIMIZER_ADAM", kind_code(OptimizerKind::kAdam));
   emscripten::constant("OPTIMIZER_ADAGRAD", kind_code(OptimizerKind::kAdaGrad));
 
-  emscripten::function("groupRows", &group_rows_binding);
+  emscripten::function("groupRowsStart", &group_rows_start);
+  emscripten::function("groupRowsFinish", &group_rows_finish);
   emscripten::function("scatterAddRows", &scatter_add_rows_binding);
   emscripten::function("backwardPipelineStart", &backward_pipeline_start);
   emscripten::function("accumulateRows", &accumulate_rows_binding);

@@ -200,9 +200,16 @@ export function embeddingBackward(data, outGrad, options) {
     const distinctPointer = take(allocate(module, count * 4, purpose));
     const offsetsPointer = take(allocate(module, (count + 1) * 4, purpose));
     const positionsPointer = take(allocate(module, count * 4, purpose));
-    const groups = module.groupRows(rowsPointer, count, inputDim, distinctPointer, offsetsPointer, positionsPointer);
+    // A pool worker groups the rows while this thread copies outGrad in.
+    module.groupRowsStart(rowsPointer, count, inputDim, distinctPointer, offsetsPointer, positionsPointer);
+    let sourcePointer = 0;
+    let groups = -1;
+    try {
+      sourcePointer = take(copyToHeap(module, gradient.data, `${FUNCTION_NAME}: outGrad ${formatShape(gradient.shape)}`));
+    } finally {
+      groups = module.groupRowsFinish();
+    }
     if (groups < 0) throw new RangeError(`${purpose} needs scratch memory that wasm memory could not provide`);
-    const sourcePointer = take(copyToHeap(module, gradient.data, `${FUNCTION_NAME}: outGrad ${formatShape(gradient.shape)}`));
 
     if (!sparseGrad && gradReq === 'write') {
       const target = out ?? new ArrayType(inputDim * outputDim);
