@@ -72,8 +72,8 @@ void group_rows_start(uintptr_t rows, size_t count, int input_dim, uintptr_t dis
 // here when the worker has not begun, and waits for the worker otherwise.
 double group_rows_finish() {
   if (row_grouping.on_worker) {
-    const double waiting_since = worker_clock_ms();
     group_claimed_rows();
+    const double waiting_since = worker_clock_ms();
     wait_for_workers();
     grouping_backoff.record_job(worker_clock_ms() - waiting_since > kWorkerPatienceMs);
     row_grouping.on_worker = false;

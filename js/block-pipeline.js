@@ -54,11 +54,13 @@ export function copyOutInBlocks(module, { target, ArrayType, rowElements, rowCou
   const slotElements = Math.min(blockRows, rowCount) * rowElements;
   const ring = allocate(module, slotCount * slotElements * ArrayType.BYTES_PER_ELEMENT + COPY_ALIGNMENT, purpose);
   try {
-    const started = start(alignLike(ring, target.byteOffset), slotCount, blockRows);
-    if (started !== blockCount) {
-      throw new Error(`${purpose}: the block pipeline did not start (returned ${started}, expected ${blockCount} blocks)`);
-    }
+    // pipelineFinish also runs when start returns an unexpected count, so no worker writes the ring after
+    // it is released.
     try {
+      const started = start(alignLike(ring, target.byteOffset), slotCount, blockRows);
+      if (started !== blockCount) {
+        throw new Error(`${purpose}: the block pipeline did not start (returned ${started}, expected ${blockCount} blocks)`);
+      }
       for (let block = 0; block < blockCount; block += 1) {
         const slot = module.pipelineNext(block);
         const first = block * blockRows;

@@ -95,11 +95,13 @@ bool fill_ahead() {
 }
 
 // Block is late: a worker holds it, or its slot is still being written. Fill it into the spare slot.
+// A block this thread claims here is never counted for its slot, so the slot takes no later block. With
+// several workers, a worker waiting for that slot could otherwise start writing it while a stalled worker
+// still writes an earlier block there. The later blocks of that slot go to the spare as well. A worker
+// holding the block counts it when done.
 uint8_t* fill_in_spare(size_t block) {
-  const size_t claimed = claim_next(block + 1);
+  claim_next(block + 1);
   pipeline.fill(pipeline.context, block, spare_slot());
-  // Counted for its slot only when this thread claimed it; a worker holding it counts it when done.
-  if (claimed == block) pipeline.completions[slot_index(block)].fetch_add(1, std::memory_order_acq_rel);
   return spare_slot();
 }
 

@@ -200,7 +200,8 @@ export function embeddingBackward(data, outGrad, options) {
     const distinctPointer = take(allocate(module, count * 4, purpose));
     const offsetsPointer = take(allocate(module, (count + 1) * 4, purpose));
     const positionsPointer = take(allocate(module, count * 4, purpose));
-    // A pool worker groups the rows while this thread copies outGrad in.
+    // A pool worker groups the rows while this thread copies outGrad in, so the grouping's scratch memory
+    // and the copy of outGrad are allocated at the same time.
     module.groupRowsStart(rowsPointer, count, inputDim, distinctPointer, offsetsPointer, positionsPointer);
     let sourcePointer = 0;
     let groups = -1;
