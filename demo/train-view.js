@@ -9,8 +9,11 @@ export function createTrainView() {
     'train-neighbours', 'train-legend',
   ].map((id) => [id, document.getElementById(id)]));
 
-  // History read by the browser test: every progress message's step and loss.
-  const state = { ready: false, running: false, steps: [], losses: [], info: null, mapPoints: [], error: null };
+  // History read by the browser test: every progress message's step and loss, and the loss of the first
+  // step since the history was cleared.
+  const state = {
+    ready: false, running: false, steps: [], losses: [], firstStepLoss: null, info: null, mapPoints: [], error: null,
+  };
   const worker = new Worker(new URL('./train-worker.js', import.meta.url), { type: 'module' });
 
   function setRunning(running) {
@@ -27,6 +30,7 @@ export function createTrainView() {
   function clearHistory() {
     state.steps = [];
     state.losses = [];
+    state.firstStepLoss = null;
     elements['train-progress'].value = 0;
     elements['train-loss'].textContent = '–';
     elements['train-throughput'].textContent = '–';
@@ -50,6 +54,7 @@ export function createTrainView() {
   function showProgress(message) {
     state.steps.push(message.step);
     state.losses.push(message.loss);
+    state.firstStepLoss ??= message.firstStepLoss;
     elements['train-progress'].max = message.steps;
     elements['train-progress'].value = message.step;
     elements['train-loss'].textContent = message.loss.toFixed(3);

@@ -234,12 +234,15 @@ async function train(steps) {
   const run = runId;
   running = true;
   let lastMap = 0;
+  let firstStepLoss;
   while (running && run === runId && model !== null && model.step < steps) {
     const started = performance.now();
     let losses = 0;
     let count = 0;
     while (model.step < steps && performance.now() - started < REPORT_MS) {
-      losses += trainStep();
+      const loss = trainStep();
+      firstStepLoss ??= loss;
+      losses += loss;
       count += 1;
     }
     const seconds = (performance.now() - started) / 1000;
@@ -249,6 +252,8 @@ async function train(steps) {
       step: model.step,
       steps,
       loss: losses / count,
+      // The loss of this run's first step alone, because every report averages the steps since the last one.
+      firstStepLoss,
       // Each batch row trains one token of the text: its centre word.
       tokensPerSecond: (count * BATCH) / seconds,
     };

@@ -220,14 +220,17 @@ describeBrowser('demo in Chromium', () => {
       await page.click('#train-start');
       await page.waitForFunction(() => /finished|error/.test(document.getElementById('train-status').textContent), null, { timeout: 180000 });
 
-      const history = await page.evaluate(() => ({ losses: window.demo.train.losses, steps: window.demo.train.steps, error: window.demo.train.error }));
+      const history = await page.evaluate(() => {
+        const { losses, steps, error, firstStepLoss } = window.demo.train;
+        return { losses, steps, error, firstStepLoss };
+      });
       expect(history.error).toBeNull();
       expect(history.steps[history.steps.length - 1]).toBe(TRAINING_STEPS);
-      const first = history.losses[0];
+      // The first step starts from zero output vectors, where the loss is 6 * ln 2 = 4.16. Each report
+      // averages the steps since the previous one, so on a fast machine the first report is already lower.
+      expect(history.firstStepLoss).toBeGreaterThan(4);
       const last = history.losses[history.losses.length - 1];
-      // The loss starts at 6 * ln 2 = 4.16 (zero output vectors); training must take it clearly below that.
-      expect(first).toBeGreaterThan(4);
-      expect(last).toBeLessThan(first - 0.5);
+      expect(last).toBeLessThan(history.firstStepLoss - 0.5);
       expect(Number((await page.textContent('#train-throughput')).replace(/,/g, ''))).toBeGreaterThan(0);
       expect(await countDrawnPixels(page, '#train-map')).toBeGreaterThan(200);
       expect(await countDrawnPixels(page, '#loss-chart')).toBeGreaterThan(200);
