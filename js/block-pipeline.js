@@ -59,7 +59,7 @@ export function copyOutInBlocks(module, { target, ArrayType, rowElements, rowCou
     try {
       const started = start(alignLike(ring, target.byteOffset), slotCount, blockRows);
       if (started !== blockCount) {
-        throw new Error(`${purpose}: the block pipeline did not start (returned ${started}, expected ${blockCount} blocks)`);
+        throw new Error(`${purpose}: failed to start the block pipeline (it returned ${started}, expected ${blockCount} blocks)`);
       }
       for (let block = 0; block < blockCount; block += 1) {
         const slot = module.pipelineNext(block);

@@ -8,7 +8,7 @@
 namespace wasm_embedding {
 namespace {
 
-// Stalls and the backoff after them: src/worker_backoff.h.
+// When jobs start workers after stalls (src/worker_backoff.h).
 WorkerBackoff backoff;
 
 // Ring layout: blocks rotate through rotating_slots slots; block b uses slot b % rotating_slots and is the

@@ -1,11 +1,11 @@
-// When block pipelines (src/block_pipeline.h) start pool workers.
+// When asynchronous jobs on the pool (block pipelines, the backward's row grouping) start workers.
 //
 // A worker that loses its core in the middle of a job makes the calling thread wait for it. Such stalls
 // also happen on an idle machine. On the 2-core test VM, a spinning thread lost its core for more than
 // 0.1 ms about 15 times a second, for up to 2 ms, and about one 2-thread call in four had a stall. So one
-// stall changes nothing for the next job. Jobs that stall one after another suggest that the cores are
-// busy with other work, where workers cost more than they bring: from the second stalled job in a row, jobs
-// start no workers for 1 ms, doubling with every further stalled job up to 16 ms.
+// stall changes nothing for the next job. Jobs that stall one after another suggest that other work keeps
+// the cores busy, and then workers cost more than they bring. So from the second stalled job in a row,
+// jobs start no workers for 1 ms, doubling with every further stalled job up to 16 ms.
 #pragma once
 
 #ifdef __EMSCRIPTEN__
@@ -14,8 +14,9 @@
 
 namespace wasm_embedding {
 
-// How long the calling thread waits for a worker's block before it counts the worker as stalled. A
-// 128 KiB block takes 10 to 30 microseconds to fill, so a worker that takes far longer has lost its core.
+// How long the calling thread waits for a worker before it counts the worker as stalled. A pipeline block
+// of 128 KiB took 15 to 25 microseconds to fill on the test VM, so a worker that takes far longer has lost
+// its core.
 constexpr double kWorkerPatienceMs = 0.2;
 
 inline double worker_clock_ms() {
@@ -26,7 +27,7 @@ inline double worker_clock_ms() {
 #endif
 }
 
-// Backoff state of one kind of job. Used from the calling thread only.
+// Backoff state of one kind of job, used from the calling thread only.
 class WorkerBackoff {
  public:
   // Returns whether a job starting now may start workers.
