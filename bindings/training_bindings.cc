@@ -8,6 +8,7 @@
 #include <cstdint>
 #include <cstring>
 
+#include "accumulate_pipeline.h"
 #include "backward.h"
 #include "block_pipeline.h"
 #include "dtype.h"
@@ -109,9 +110,18 @@ double backward_pipeline_start(int dtype, uintptr_t offsets, uintptr_t positions
   return static_cast<double>(block_count);
 }
 
-void accumulate_rows_binding(int dtype, uintptr_t rows, size_t count, uintptr_t src, size_t row_elems, uintptr_t acc) {
-  accumulate_rows(static_cast<DType>(dtype), pointer<const int32_t>(rows), count, pointer<const void>(src), row_elems,
-                  pointer<void>(acc));
+// Starts an accumulate pipeline (src/accumulate_pipeline.h); returns whether a pool worker adds the chunks,
+// or -1 when it did not start.
+int accumulate_pipeline_start_binding(int dtype, size_t row_elems, uintptr_t acc, size_t chunk_count,
+                                      int slot_count) {
+  return accumulate_pipeline_start(static_cast<DType>(dtype), row_elems, pointer<void>(acc), chunk_count,
+                                   slot_count);
+}
+
+void accumulate_pipeline_publish_binding(size_t chunk, uintptr_t rows, size_t count, uintptr_t src,
+                                         uintptr_t scratch) {
+  accumulate_pipeline_publish(chunk, pointer<const int32_t>(rows), count, pointer<const void>(src),
+                              pointer<uint32_t>(scratch));
 }
 
 void round_accumulators_binding(int dtype, uintptr_t acc, size_t elements, uintptr_t dst) {
@@ -163,7 +173,10 @@ EMSCRIPTEN_BINDINGS(training) {
   emscripten::function("groupRowsFinish", &group_rows_finish);
   emscripten::function("scatterAddRows", &scatter_add_rows_binding);
   emscripten::function("backwardPipelineStart", &backward_pipeline_start);
-  emscripten::function("accumulateRows", &accumulate_rows_binding);
+  emscripten::function("accumulatePipelineStart", &accumulate_pipeline_start_binding);
+  emscripten::function("accumulatePipelineAcquire", &accumulate_pipeline_acquire);
+  emscripten::function("accumulatePipelinePublish", &accumulate_pipeline_publish_binding);
+  emscripten::function("accumulatePipelineFinish", &accumulate_pipeline_finish);
   emscripten::function("roundAccumulators", &round_accumulators_binding);
   emscripten::function("clearBytes", &clear_bytes_binding);
   emscripten::function("wideSize", &wide_size_binding);

@@ -74,6 +74,11 @@ size_t wide_size(DType dtype);
 // elements.
 void accumulate_rows(DType dtype, const int32_t* rows, size_t count, const void* src, size_t row_elems, void* acc);
 
+// acc[rows[p]] += src[p] for p = positions[0], ..., positions[count - 1], in that order, on the calling
+// thread; rows and the rows of src (row_elems elements each) are indexed by position.
+void accumulate_listed_rows(DType dtype, const int32_t* rows, const uint32_t* positions, size_t count,
+                            const void* src, size_t row_elems, void* acc);
+
 // dst[i] = acc[i] rounded once to dtype, for i in [0, elements).
 void round_accumulators(DType dtype, const void* acc, size_t elements, void* dst);
 

@@ -8,9 +8,10 @@ import { checkBoolean, checkDimension, checkOptions } from '../options.js';
 import { allocate, checkAllocationSize, copyToHeap, heapView, release, requireModule } from '../runtime.js';
 import { checkRowSparse, createRowSparse, mergeRows } from '../sparse.js';
 import { isDetached, isTypedArray, toTensor } from '../tensor.js';
-import { COPY_ALIGNMENT, alignLike, copyOutInBlocks, rowsPerChunk } from '../block-pipeline.js';
+import { copyOutInBlocks } from '../block-pipeline.js';
 import { checkOut } from './embedding.js';
 import { embeddingBackwardWithPadding } from './padding.js';
+import { streamAccumulate } from './stream-accumulate.js';
 
 const FUNCTION_NAME = 'embeddingBackward';
 const OPTION_NAMES = ['inputDim', 'outputDim', 'sparseGrad', 'gradReq', 'grad', 'out'];
@@ -101,49 +102,12 @@ function emptyResult(args) {
 }
 
 // 'write' results, dense or row_sparse, whose dense wide accumulators (float64 for float32 and float64 data,
-// float32 for float16 and bfloat16) take at most this many bytes are summed by streaming. The gradient
-// passes through a small staging buffer in position order and is added to the accumulators, so it is read
-// once, needs no grouping, and never lies in wasm memory whole. Larger results are grouped by row, and
-// dense ones are then filled through the block pipeline.
+// float32 for float16 and bfloat16) take at most this many bytes are summed by streaming
+// (./stream-accumulate.js). Larger results are grouped by row, and dense ones are then filled through the
+// block pipeline.
 // At 4 MiB and below streaming was faster (1000x64 to 4000x64 float32, 262144 indices: about 21 ms against
 // 39 ms on one thread). At 16000x64 (8 MiB) the two took about the same time.
 const STREAM_MAX_WIDE_BYTES = 4 * 1024 * 1024;
-// Gradient bytes per staging chunk: small enough to stay in cache next to the accumulators.
-// NOTE: the sums stay on the calling thread. Two versions that added chunk k on a pool worker while this
-// thread copied chunk k + 1 were measured on 2-core machines. Where another process kept one core busy,
-// the first ran 2-3x slower than this loop, because a chunk held by a descheduled worker stalls every later
-// chunk. The second, with two staging buffers and one worker adding every chunk in order, was measured on
-// the idle Zen 4 test VM. It took 2.2 ms against 2.7 ms for 8x3 (1,000,000 indices) and 9.4 ms against
-// 9.1 ms for 1000x64 (262144 indices). The worker took 17 microseconds per chunk against 10 on the calling
-// thread, because it reads staging lines from the other core's cache. With one core busy it took 17 ms
-// against 11 ms.
-const STREAM_CHUNK_BYTES = 128 * 1024;
-
-// Adds outGrad to wide accumulators for every row by streaming it through a staging buffer, and returns
-// the accumulators' pointer. take records each allocation for the caller to release.
-function streamAccumulate(module, take, { code, rowsPointer, count, gradient, inputDim, outputDim }) {
-  const elements = inputDim * outputDim;
-  const ArrayType = STORAGE[gradient.dtype];
-  const accumulatorBytes = elements * module.wideSize(code);
-  const accumulatorPointer = take(allocate(module, accumulatorBytes, `${FUNCTION_NAME}: accumulators for the gradient [${inputDim},${outputDim}]`));
-  module.clearBytes(accumulatorPointer, accumulatorBytes);
-
-  // Chunks of several rows span a multiple of 8 bytes, and the staging buffer starts at the same address
-  // modulo 8 as outGrad's data. Node 20 copied into the SharedArrayBuffer at about half the speed when the two
-  // addresses differed modulo 8 (8x3 float32 rows, 1000000 indices: 3.2 ms against 1.7 ms).
-  const rowBytes = outputDim * ArrayType.BYTES_PER_ELEMENT;
-  const chunkRows = Math.min(count, rowsPerChunk(rowBytes, STREAM_CHUNK_BYTES));
-  const stagingBase = take(allocate(module, chunkRows * rowBytes + COPY_ALIGNMENT, `${FUNCTION_NAME}: staging for outGrad`));
-  const stagingPointer = alignLike(stagingBase, gradient.data.byteOffset);
-
-  const source = gradient.data;
-  for (let first = 0; first < count; first += chunkRows) {
-    const rows = Math.min(chunkRows, count - first);
-    heapView(module, ArrayType, stagingPointer, rows * outputDim).set(source.subarray(first * outputDim, (first + rows) * outputDim));
-    module.accumulateRows(code, rowsPointer + first * 4, rows, stagingPointer, outputDim, accumulatorPointer);
-  }
-  return accumulatorPointer;
-}
 
 // Returns the gradient of embedding(data, weight) given outGrad, dense or row_sparse.
 export function embeddingBackward(data, outGrad, options) {
@@ -166,23 +130,31 @@ export function embeddingBackward(data, outGrad, options) {
     return pointer;
   };
   try {
+    const code = dtypeCode(module, dtype);
+    const streaming = gradReq === 'write' && inputDim * outputDim * module.wideSize(code) <= STREAM_MAX_WIDE_BYTES;
+    if (streaming && !sparseGrad) {
+      // Indices are mapped chunk by chunk, next to their gradient rows.
+      const accumulatorPointer = streamAccumulate(module, take, {
+        functionName: FUNCTION_NAME, code, gradient, indices, mappedRowsPointer: 0, count, inputDim, outputDim,
+      });
+      const length = inputDim * outputDim;
+      const resultPointer = take(allocate(module, length * elementSize(dtype), `${FUNCTION_NAME}: gradient ${formatShape(shape)}`));
+      module.roundAccumulators(code, accumulatorPointer, length, resultPointer);
+      const target = out ?? new ArrayType(length);
+      target.set(heapView(module, ArrayType, resultPointer, length));
+      return { data: target, shape, dtype };
+    }
+
     const indicesPointer = take(copyIndicesToHeap(module, indices, FUNCTION_NAME));
     if (sparseGrad) checkIndicesValid(module, indices, indicesPointer, inputDim, FUNCTION_NAME, 'data');
 
     // Map indices to rows.
     const rowsPointer = take(allocate(module, count * 4, `${FUNCTION_NAME}: rows of ${count} indices`));
     module.mapIndices(dtypeCode(module, indices.dtype), indicesPointer, count, inputDim, rowsPointer);
-    const code = dtypeCode(module, dtype);
-    if (gradReq === 'write' && inputDim * outputDim * module.wideSize(code) <= STREAM_MAX_WIDE_BYTES) {
-      const accumulatorPointer = streamAccumulate(module, take, { code, rowsPointer, count, gradient, inputDim, outputDim });
-      if (!sparseGrad) {
-        const length = inputDim * outputDim;
-        const resultPointer = take(allocate(module, length * elementSize(dtype), `${FUNCTION_NAME}: gradient ${formatShape(shape)}`));
-        module.roundAccumulators(code, accumulatorPointer, length, resultPointer);
-        const target = out ?? new ArrayType(length);
-        target.set(heapView(module, ArrayType, resultPointer, length));
-        return { data: target, shape, dtype };
-      }
+    if (streaming) {
+      const accumulatorPointer = streamAccumulate(module, take, {
+        functionName: FUNCTION_NAME, code, gradient, indices, mappedRowsPointer: rowsPointer, count, inputDim, outputDim,
+      });
 
       // row_sparse: the rows that occur, ascending, with their rounded sums.
       const listedPointer = take(allocate(module, Math.min(count, inputDim) * 4, `${FUNCTION_NAME}: rows of ${count} indices`));
