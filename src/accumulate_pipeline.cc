@@ -117,7 +117,7 @@ void take_over_from_worker() {
 // calling thread then adds the rest itself.
 void add_chunks_through(size_t last) {
   double waiting_since = -1;
-  size_t seen = kSumBusy;
+  size_t seen = 0;
   for (unsigned spin = 0;; ++spin) {
     const size_t index = pipeline.next_sum.load(std::memory_order_acquire);
     if ((index & kSumBusy) == 0) {
@@ -129,7 +129,7 @@ void add_chunks_through(size_t last) {
     }
     if ((spin & 63) != 0 || !pipeline.worker_active) continue;
     const double now = worker_clock_ms();
-    if (index != seen) {
+    if (waiting_since < 0 || index != seen) {
       seen = index;
       waiting_since = now;
     } else if (now - waiting_since > kWorkerPatienceMs) {
@@ -199,13 +199,14 @@ int accumulate_pipeline_start(DType dtype, size_t row_elems, void* acc, size_t c
 
   // The worker needs a second slot to add one chunk while the next is copied in.
   const bool use_worker = slot_count >= 2 && chunk_count > 1 && thread_pool_size() > 1 && backoff.allows_workers();
-  pipeline.split_chunks = row_elems * dtype_size(dtype) >= kMinSplitRowBytes;
   pipeline.worker_started = use_worker && start_on_workers(worker_loop, nullptr) > 0;
   pipeline.worker_active = pipeline.worker_started;
+  pipeline.split_chunks = pipeline.worker_started && row_elems * dtype_size(dtype) >= kMinSplitRowBytes;
   pipeline.working_ms = 0;
   pipeline.waiting_ms = 0;
   pipeline.returned_at_ms = worker_clock_ms();
-  return pipeline.worker_started ? 1 : 0;
+  if (!pipeline.worker_started) return 0;
+  return pipeline.split_chunks ? 2 : 1;
 }
 
 void accumulate_pipeline_acquire(size_t chunk) {
@@ -219,6 +220,7 @@ void accumulate_pipeline_acquire(size_t chunk) {
 
 void accumulate_pipeline_publish(size_t index, const int32_t* rows, size_t count, const void* src,
                                  uint32_t* scratch) {
+  // scratch is needed only for split chunks (accumulate_pipeline_start returned 2).
   Chunk& chunk = pipeline.chunks[index % pipeline.slot_count];
   chunk = Chunk{rows, count, src};
   if (!pipeline.worker_active) {

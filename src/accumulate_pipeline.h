@@ -8,10 +8,13 @@
 // order. Chunks of narrow rows go to the worker whole instead. Each accumulator row belongs to one thread and receives its additions in increasing position
 // order, as on one thread, so the results have the same bits for any thread count.
 //
-// A slot may be reused once the worker's part of its chunk is added. The calling thread waits for that,
-// and takes over the rest of the job when the worker makes no progress or adds its parts much more slowly
-// than the calling thread copies chunks in, so a descheduled worker cannot hold up the job for long.
-// Without a worker the calling thread adds each chunk whole as it publishes it.
+// A slot may be reused once the worker's part of its chunk is added. The calling thread waits for that.
+// It takes over the rest of the job when the worker makes no progress or adds its parts much more slowly
+// than the calling thread copies chunks in. Without a worker the calling thread adds each chunk whole as it
+// publishes it.
+// NOTE: the calling thread cannot take over a part the worker has begun, because additions are not
+// idempotent. When the worker loses its core in the middle of a part, the calling thread waits until the
+// worker runs again and finishes it.
 //
 // Sequence, from the JS main thread:
 //   accumulate_pipeline_start(...)               the worker starts waiting for chunks
@@ -33,8 +36,9 @@ namespace wasm_embedding {
 constexpr int kMaxAccumulateSlots = 16;
 
 // Starts a job of chunk_count chunks over acc (rows of row_elems wide accumulators) in slot_count slots, in
-// [1, kMaxAccumulateSlots]. Returns 1 when a pool worker takes part, 0 when the calling thread adds every
-// chunk, or -1 when a job is already running or an argument is out of range.
+// [1, kMaxAccumulateSlots]. Returns 2 when a pool worker adds the upper rows of each chunk, 1 when it adds
+// whole chunks, 0 when the calling thread adds every chunk, or -1 when a job is already running or an
+// argument is out of range.
 int accumulate_pipeline_start(DType dtype, size_t row_elems, void* acc, size_t chunk_count, int slot_count);
 
 // Returns when the slot of chunk (chunk % slot_count) may be written: the chunk slot_count earlier is
@@ -42,9 +46,9 @@ int accumulate_pipeline_start(DType dtype, size_t row_elems, void* acc, size_t c
 void accumulate_pipeline_acquire(size_t chunk);
 
 // Publishes chunk `chunk`: count positions whose accumulator rows are rows[0 .. count) and whose values are
-// the rows of src (row_elems elements each). scratch has room for 2 * count uint32 values for the split of the
-// positions between the threads. rows, src and scratch stay unchanged until the chunk's slot is acquired
-// again or the job finishes.
+// the rows of src (row_elems elements each). When the job splits chunks, scratch has room for 2 * count
+// uint32 values for the split of the positions between the threads; otherwise it may be null. rows, src and
+// scratch stay unchanged until the chunk's slot is acquired again or the job finishes.
 void accumulate_pipeline_publish(size_t chunk, const int32_t* rows, size_t count, const void* src,
                                  uint32_t* scratch);
 

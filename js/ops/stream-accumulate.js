@@ -25,13 +25,13 @@ function alignUp(pointer, bytes) {
 
 // Lays out one slot and returns its views and pointers. A slot has the gradient chunk (at outGrad's address
 // modulo 8), then the chunk's indices and accumulator rows when indices are mapped chunk by chunk, then
-// scratch for splitting the chunk's positions between two threads.
-function makeSlot(module, take, { ArrayType, chunkRows, outputDim, gradient, indices, purpose }) {
+// scratch for splitting the chunk's positions between two threads when the pipeline splits chunks.
+function makeSlot(module, take, { ArrayType, chunkRows, outputDim, gradient, indices, splitsChunks, purpose }) {
   const gradientBytes = chunkRows * outputDim * ArrayType.BYTES_PER_ELEMENT;
-  const IndexArray = indices === null ? null : indices.data.constructor;
+  const IndexArray = indices === null ? null : STORAGE[indices.dtype];
   const indexBytes = IndexArray === null ? 0 : chunkRows * IndexArray.BYTES_PER_ELEMENT;
   const rowsBytes = IndexArray === null ? 0 : chunkRows * 4;
-  const scratchBytes = chunkRows * 8;
+  const scratchBytes = splitsChunks ? chunkRows * 8 : 0;
   // Room to start on a cache line, for the alignments below, and for a last line of its own.
   const paddingBytes = CACHE_LINE_BYTES + COPY_ALIGNMENT + 3 * 8 + CACHE_LINE_BYTES;
   const base = alignUp(take(allocate(module, gradientBytes + indexBytes + rowsBytes + scratchBytes + paddingBytes, purpose)), CACHE_LINE_BYTES);
@@ -45,7 +45,7 @@ function makeSlot(module, take, { ArrayType, chunkRows, outputDim, gradient, ind
     gradientPointer,
     indicesPointer,
     rowsPointer,
-    scratchPointer: alignUp(rowsPointer + rowsBytes, 8),
+    scratchPointer: splitsChunks ? alignUp(rowsPointer + rowsBytes, 8) : 0,
     gradientView: heapView(module, ArrayType, gradientPointer, chunkRows * outputDim),
     indicesView: IndexArray === null ? null : heapView(module, IndexArray, indicesPointer, chunkRows),
   };
@@ -65,15 +65,19 @@ export function streamAccumulate(module, take, { functionName, code, gradient, i
   const chunkCount = Math.ceil(count / chunkRows);
   const slotCount = module.threadPoolSize() > 1 && chunkCount > 1 ? Math.min(SLOTS_WITH_WORKERS, chunkCount) : 1;
   const chunkIndices = mappedRowsPointer === 0 ? indices : null;
-  const slots = [];
-  for (let slot = 0; slot < slotCount; slot += 1) {
-    slots.push(makeSlot(module, take, { ArrayType, chunkRows, outputDim, gradient, indices: chunkIndices, purpose: `${functionName}: staging for outGrad` }));
-  }
   const indexCode = chunkIndices === null ? 0 : dtypeCode(module, chunkIndices.dtype);
 
-  const started = module.accumulatePipelineStart(code, outputDim, accumulatorPointer, chunkCount, slotCount);
-  if (started !== 0 && started !== 1) throw new Error(`${functionName}: failed to start the accumulate pipeline (it returned ${started})`);
+  // The pipeline touches no slot before its chunk is published, so the slots are allocated after it starts,
+  // with scratch only when it splits chunks between two threads.
+  const mode = module.accumulatePipelineStart(code, outputDim, accumulatorPointer, chunkCount, slotCount);
+  if (![0, 1, 2].includes(mode)) throw new Error(`${functionName}: failed to start the accumulate pipeline (it returned ${mode})`);
   try {
+    const slots = [];
+    for (let slot = 0; slot < slotCount; slot += 1) {
+      slots.push(makeSlot(module, take, {
+        ArrayType, chunkRows, outputDim, gradient, indices: chunkIndices, splitsChunks: mode === 2, purpose: `${functionName}: staging for outGrad`,
+      }));
+    }
     for (let chunk = 0; chunk < chunkCount; chunk += 1) {
       const first = chunk * chunkRows;
       const rows = Math.min(chunkRows, count - first);

@@ -74,6 +74,28 @@ describe.each(threadCounts)('streaming backward at %i threads', (threads) => {
     expectDense(tensor, values ?? (tensor.data ?? tensor), outGrad, inputDim);
   });
 
+  test('indices in a typed array subclass', () => {
+    // Slot views are built from the dtype's own array class, never from the caller's: Node's Buffer, for
+    // one, warns when its constructor is called.
+    let viewsOfMemory = 0;
+    class CountingArray extends Uint8Array {
+      static get [Symbol.species]() {
+        return Uint8Array;
+      }
+
+      constructor(...args) {
+        super(...args);
+        if (args.length === 3) viewsOfMemory += 1;
+      }
+    }
+    const random = seededRandom(31);
+    const count = 2 * CHUNK_ROWS_3 + 1;
+    const indices = CountingArray.from({ length: count }, () => Math.floor(random() * 12));
+    const outGrad = { data: randomStored(random, 'float32', count * 3), shape: [count, 3], dtype: 'float32' };
+    expectDense(indices, Array.from(indices), outGrad, 10);
+    expect(viewsOfMemory).toBe(0);
+  });
+
   test('indices and outGrad viewed at offsets into their buffers', () => {
     const random = seededRandom(77);
     const count = (SLOTS + 1) * CHUNK_ROWS_3 + 3;
