@@ -101,13 +101,25 @@ function emptyResult(args) {
   return { data, shape, dtype: gradient.dtype };
 }
 
-// 'write' results, dense or row_sparse, whose dense wide accumulators (float64 for float32 and float64 data,
-// float32 for float16 and bfloat16) take at most this many bytes are summed by streaming
-// (./stream-accumulate.js). Larger results are grouped by row, and dense ones are then filled through the
-// block pipeline.
-// At 4 MiB and below streaming was faster (1000x64 to 4000x64 float32, 262144 indices: about 21 ms against
-// 39 ms on one thread). At 16000x64 (8 MiB) the two took about the same time.
+// 'write' results, dense or row_sparse, are summed by streaming (./stream-accumulate.js) when their dense
+// wide accumulators (float64 for float32 and float64 data, float32 for float16 and bfloat16) take at most
+// STREAM_MAX_WIDE_BYTES, or at most STREAM_MAX_DENSE_WIDE_BYTES when there are at least
+// STREAM_MIN_INDICES_PER_ROW indices per gradient row. Other results are grouped by row, and dense ones
+// are then filled through the block pipeline. Streaming clears and rounds the whole accumulator table, so
+// it pays off when the table is small or the indices are many.
+// Medians of 15 calls on the 2-core Zen 4 test VM, 64 float32 columns, streaming against grouping, in ms,
+// on one thread (simd) and two: 262144 indices into 16384 rows (8 MiB of accumulators) 10.9 against 19.7
+// and 10.8 against 23.1; into 32768 rows (16 MiB) 17.2 against 20.1 and 16.3 against 23.8; into 65536 rows
+// (32 MiB) 33.6 against 21.6 and 27.1 against 24.7. 16384 indices into 8193 rows: 1.48 against 0.77 and
+// 0.98 against 0.69.
 const STREAM_MAX_WIDE_BYTES = 4 * 1024 * 1024;
+const STREAM_MAX_DENSE_WIDE_BYTES = 16 * 1024 * 1024;
+const STREAM_MIN_INDICES_PER_ROW = 8;
+
+function streamsSums(count, inputDim, wideBytes) {
+  if (wideBytes <= STREAM_MAX_WIDE_BYTES) return true;
+  return wideBytes <= STREAM_MAX_DENSE_WIDE_BYTES && count >= STREAM_MIN_INDICES_PER_ROW * inputDim;
+}
 
 // Returns the gradient of embedding(data, weight) given outGrad, dense or row_sparse.
 export function embeddingBackward(data, outGrad, options) {
@@ -131,7 +143,7 @@ export function embeddingBackward(data, outGrad, options) {
   };
   try {
     const code = dtypeCode(module, dtype);
-    const streaming = gradReq === 'write' && inputDim * outputDim * module.wideSize(code) <= STREAM_MAX_WIDE_BYTES;
+    const streaming = gradReq === 'write' && streamsSums(count, inputDim, inputDim * outputDim * module.wideSize(code));
     if (streaming && !sparseGrad) {
       // Indices are mapped chunk by chunk, next to their gradient rows.
       const accumulatorPointer = streamAccumulate(module, take, {

@@ -1,8 +1,8 @@
 // The backward with gradReq 'write' takes one of two paths by result size. Results whose dense wide
-// accumulators take at most 4 MiB stream through a staging buffer into the accumulators, dense and
-// row_sparse alike. Larger ones group rows: dense results are then filled in row blocks of 128 KiB through
-// the block pipeline. Results of gradReq 'add' always group rows. Every case here is compared bit for bit
-// with the scalar reference.
+// accumulators take at most 4 MiB (16 MiB with at least 8 indices per gradient row) stream through a ring
+// of staging slots into the accumulators, dense and row_sparse alike. Larger ones group rows: dense results
+// are then filled in row blocks of 128 KiB through the block pipeline. Results of gradReq 'add' always
+// group rows. Every case here is compared bit for bit with the scalar reference.
 const { library, initBackend } = require('../helpers/library');
 const { referenceBackward, seededRandom, randomStored, DTYPE_RULES } = require('../helpers/training-reference');
 
@@ -46,6 +46,18 @@ describe('embeddingBackward dense path choice', () => {
     for (const inputDim of [rowsAtLimit, rowsAtLimit + 1]) {
       const random = seededRandom(inputDim);
       expectDenseMatches(randomIndices(random, 3000, inputDim), outGradOf(random, dtype, 3000, outputDim), inputDim);
+    }
+  });
+});
+
+describe('embeddingBackward streaming for many indices per row', () => {
+  // Above 4 MiB of accumulators, results stream only with at least 8 indices per gradient row.
+  test.each(['float32', 'float16'])('%s just above 4 MiB with 8 indices per row and one fewer', (dtype) => {
+    const outputDim = 512;
+    const inputDim = STREAM_MAX_WIDE_BYTES / (outputDim * WIDE_BYTES[dtype]) + 50;
+    for (const count of [8 * inputDim, 8 * inputDim - 1]) {
+      const random = seededRandom(count);
+      expectDenseMatches(randomIndices(random, count, inputDim), outGradOf(random, dtype, count, outputDim), inputDim);
     }
   });
 });
