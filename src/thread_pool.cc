@@ -5,6 +5,8 @@
 #include <vector>
 
 #ifdef __EMSCRIPTEN_PTHREADS__
+#include <emscripten/emscripten.h>
+
 #include <condition_variable>
 #include <mutex>
 #include <pthread.h>
@@ -41,6 +43,8 @@ struct Pool {
   std::condition_variable wake;
   std::atomic<uint32_t> generation{0};
   std::atomic<int> pending{0};
+  // Workers that have begun running worker_main.
+  std::atomic<int> running{0};
   // Generation when the workers were created. A worker starts from it, not from the value it reads once
   // running: a worker scheduled late would otherwise miss the first job and never acknowledge it.
   uint32_t start_generation = 0;
@@ -59,6 +63,7 @@ constexpr int kSpinIterations = 20000;
 void* worker_main(void* arg) {
   const int worker_index = static_cast<int>(reinterpret_cast<intptr_t>(arg));
   uint32_t seen = pool.start_generation;
+  pool.running.fetch_add(1, std::memory_order_acq_rel);
 
   for (;;) {
     // Wait for a new generation: spin first, then sleep on the condition variable.
@@ -86,6 +91,19 @@ void* worker_main(void* arg) {
       pool.job.body(pool.job.context, pool.job.bounds[chunk], pool.job.bounds[chunk + 1]);
     }
     pool.pending.fetch_sub(1, std::memory_order_acq_rel);
+  }
+}
+
+// A new thread allocates its thread-local storage in wasm memory when it begins to run, after
+// pthread_create has returned. Waiting for that keeps the heap in use unchanged once the pool has started
+// (16 bytes per worker appeared about a millisecond after init otherwise). The wait is bounded, so a
+// worker that cannot start only makes the count settle later.
+constexpr double kWorkerStartWaitMs = 1000;
+
+void wait_until_workers_run() {
+  const int workers = static_cast<int>(pool.workers.size());
+  const double deadline = emscripten_get_now() + kWorkerStartWaitMs;
+  while (pool.running.load(std::memory_order_acquire) < workers && emscripten_get_now() < deadline) {
   }
 }
 
@@ -135,6 +153,7 @@ int thread_pool_start(int requested_threads) {
     }
     pool.workers.push_back(thread);
   }
+  wait_until_workers_run();
   return thread_pool_size();
 }
 
@@ -147,6 +166,7 @@ void thread_pool_stop() {
   pool.wake.notify_all();
   for (pthread_t thread : pool.workers) pthread_join(thread, nullptr);
   pool.workers.clear();
+  pool.running.store(0, std::memory_order_release);
   pool.stopping = false;
 }
 

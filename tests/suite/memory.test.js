@@ -1,5 +1,5 @@
 // Heap use across many calls, error paths included, and results that stay valid after wasm memory grows.
-const { library, initBackend } = require('../helpers/library');
+const { library, initBackend, BACKEND } = require('../helpers/library');
 
 beforeAll(() => initBackend());
 afterAll(() => library.dispose());
@@ -16,6 +16,20 @@ function mixedCalls() {
 }
 
 describe('heap use', () => {
+  test('stays put right after init', async () => {
+    // Pool threads allocate their thread-local storage when they begin to run; init waits for that.
+    for (const threads of BACKEND === 'simd-threads' ? [2, 3] : [undefined]) {
+      library.dispose();
+      await initBackend(threads === undefined ? {} : { threads });
+      const before = library.heapInUseBytes();
+      const until = Date.now() + 30;
+      while (Date.now() < until) {
+        // Busy wait, so that no event loop turn runs in between.
+      }
+      expect(library.heapInUseBytes()).toBe(before);
+    }
+  });
+
   test('repeated calls do not grow the heap', () => {
     mixedCalls();
     const before = library.heapInUseBytes();
