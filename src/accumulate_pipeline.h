@@ -36,9 +36,9 @@ namespace wasm_embedding {
 constexpr int kMaxAccumulateSlots = 16;
 
 // Starts a job of chunk_count chunks over acc (rows of row_elems wide accumulators) in slot_count slots, in
-// [1, kMaxAccumulateSlots]. Returns 2 when a pool worker adds the upper rows of each chunk, 1 when it adds
-// whole chunks, 0 when the calling thread adds every chunk, or -1 when a job is already running or an
-// argument is out of range.
+// [1, kMaxAccumulateSlots]. Returns the mode: 2 when a pool worker adds the upper rows of each chunk, 1
+// when it adds whole chunks, and 0 when the calling thread adds every chunk. Returns -1 when a job is
+// already running or an argument is out of range.
 int accumulate_pipeline_start(DType dtype, size_t row_elems, void* acc, size_t chunk_count, int slot_count);
 
 // Returns when the slot of chunk (chunk % slot_count) may be written: the chunk slot_count earlier is
@@ -46,9 +46,9 @@ int accumulate_pipeline_start(DType dtype, size_t row_elems, void* acc, size_t c
 void accumulate_pipeline_acquire(size_t chunk);
 
 // Publishes chunk `chunk`: count positions whose accumulator rows are rows[0 .. count) and whose values are
-// the rows of src (row_elems elements each). When the job splits chunks, scratch has room for 2 * count
-// uint32 values for the split of the positions between the threads; otherwise it may be null. rows, src and
-// scratch stay unchanged until the chunk's slot is acquired again or the job finishes.
+// the rows of src (row_elems elements each). In mode 2, scratch has room for 2 * count uint32 values, the
+// positions each thread adds. In other modes it may be null. rows, src and scratch stay unchanged until
+// the chunk's slot is acquired again or the job finishes.
 void accumulate_pipeline_publish(size_t chunk, const int32_t* rows, size_t count, const void* src,
                                  uint32_t* scratch);
 

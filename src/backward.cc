@@ -554,9 +554,9 @@ void accumulate_rows(DType dtype, const int32_t* rows, size_t count, const void*
   if (count == 0 || row_elems == 0) return;
   StreamJob job{rows, count, src, row_elems, acc};
   // One thread: src/accumulate_pipeline.cc shares chunks between threads by accumulator rows. Splitting
-  // by columns also keeps the order of additions, but was slower on the 2-core test VM. With the calling
-  // thread adding 25 to 50% of the columns of each 1000x64 chunk and a worker the rest, 262144 indices took
-  // 12 to 49 ms against 9 ms on one thread, although the two threads wrote separate cache lines of each row.
+  // by columns also keeps the order of additions, but was slower on the 2-core test VM. The calling thread
+  // added 25 to 50% of the columns of each 1000x64 chunk and a worker the rest. Then 262144 indices took 12
+  // to 49 ms against 9 ms on one thread, although the two threads wrote separate cache lines of each row.
   with_traits(dtype, [&](auto traits) { accumulate_columns<decltype(traits)>(&job, 0, row_elems); });
 }
 

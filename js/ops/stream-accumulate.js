@@ -70,7 +70,9 @@ export function streamAccumulate(module, take, { functionName, code, gradient, i
   // The pipeline touches no slot before its chunk is published, so the slots are allocated after it starts,
   // with scratch only when it splits chunks between two threads.
   const mode = module.accumulatePipelineStart(code, outputDim, accumulatorPointer, chunkCount, slotCount);
-  if (![0, 1, 2].includes(mode)) throw new Error(`${functionName}: failed to start the accumulate pipeline (it returned ${mode})`);
+  if (![0, 1, 2].includes(mode)) {
+    throw new Error(`${functionName}: failed to start the accumulate pipeline: it returned ${mode}, expected 0, 1 or 2`);
+  }
   try {
     const slots = [];
     for (let slot = 0; slot < slotCount; slot += 1) {
