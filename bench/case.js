@@ -171,6 +171,11 @@ function processGroupOf(method) {
   return 'main';
 }
 
+// bench/run.js starts this process with --expose-gc; without it (a case run by hand) nothing is collected.
+function collectGarbage() {
+  if (typeof globalThis.gc === 'function') globalThis.gc();
+}
+
 async function timeMethods(allMethods, check, spec) {
   const processGroup = spec.processGroup ?? 'main';
   const methods = allMethods.filter((method) => method.group === 'reference' || processGroupOf(method) === processGroup);
@@ -183,6 +188,9 @@ async function timeMethods(allMethods, check, spec) {
   for (let round = 0; round < totalRounds; round += 1) {
     for (let k = 0; k < live.length; k += 1) {
       const entry = live[(k + round) % live.length];
+      // Garbage left by the methods that allocate (fresh outputs, peers' tensors) is collected here, outside
+      // the timed call, so that no method pays for another method's garbage.
+      collectGarbage();
       const start = performance.now();
       const result = entry.instance.run();
       if (result && typeof result.then === 'function') await result;
@@ -232,6 +240,14 @@ function backwardMethods(spec, inputs) {
     name: 'set (reference, gradient input bytes)',
     group: 'reference',
     setup: async () => ({ run: () => target.set(gradient) ?? target, unchecked: true }),
+  });
+
+  // A lower bound of the dense backward: every byte of the dense gradient is written on every call.
+  const zeroed = new Float32Array(rows * columns);
+  methods.push({
+    name: 'fill(0) of the dense gradient (floor)',
+    group: 'floor',
+    setup: async () => ({ run: () => zeroed.fill(0), unchecked: true }),
   });
 
   for (const [label, backend, threads] of VARIANTS) {

@@ -183,10 +183,13 @@ function evaluateTargets(results) {
     const ort = best(rows, (row) => row.group === 'onnxruntime-web');
     if (ort !== null) {
       const speedup = ort.medianMs / ours.medianMs;
+      // A result in a JS array costs at least about one set of its bytes, so a peer that takes less than 3
+      // sets leaves the target out of reach.
+      const below = ort.ratio < 3 ? ', so 3x would take less than one set' : '';
       targets.push({
         target: 'at least 3x faster than onnxruntime-web',
         caseTitle: result.spec.title,
-        value: `${speedup.toFixed(1)}x (against ${ort.name})`,
+        value: `${speedup.toFixed(1)}x (against ${ort.name}, which took ${ort.ratio.toFixed(2)}x set${below})`,
         verdict: verdict(speedup >= 3),
       });
     }
@@ -221,10 +224,12 @@ function evaluateTargets(results) {
     const rows = result.summary;
     const ours = best(rows, (row) => row.group === 'wasm-embedding' && row.output === 'dense');
     if (ours === null) continue;
+    const floor = best(rows, (row) => row.group === 'floor');
+    const floorText = floor === null ? '' : `; zeroing the dense gradient alone took ${floor.ratio.toFixed(2)}x`;
     targets.push({
       target: 'backward dense float32, out reused: at most 2.5x set of the gradient input',
       caseTitle: result.spec.title,
-      value: `${ours.ratio.toFixed(2)}x (${ours.name})`,
+      value: `${ours.ratio.toFixed(2)}x (${ours.name}${floorText})`,
       verdict: verdict(ours.ratio <= 2.5),
     });
     const tfjs = best(rows, (row) => row.group === 'tfjs');

@@ -6,6 +6,7 @@
 #include "backward.h"
 #include "thread_pool.h"
 #include "worker_backoff.h"
+#include "worker_choice.h"
 
 namespace wasm_embedding {
 namespace {
@@ -29,6 +30,11 @@ constexpr size_t kSumBusy = size_t{1} << (sizeof(size_t) * 8 - 1);
 // When jobs start a worker after stalls (src/worker_backoff.h).
 WorkerBackoff backoff;
 
+// Whether a job that may start a worker does (src/worker_choice.h), by kind: chunks added whole or split.
+WorkerChoice choice;
+constexpr int kWholeChunks = 0;
+constexpr int kSplitChunks = 1;
+
 // A published chunk. When split, worker_positions lists the positions the worker adds; otherwise the
 // chunk is added whole.
 struct Chunk {
@@ -47,6 +53,12 @@ struct Pipeline {
   size_t chunk_count = 0;
   size_t slot_count = 1;
   bool running = false;
+  // Set when the job could start a worker. Only such jobs update the worker choice's estimates.
+  bool chosen = false;
+  int kind = kWholeChunks;
+  double started_at_ms = 0;
+  // Gradient bytes published so far.
+  size_t bytes = 0;
   bool worker_started = false;
   // The worker adds the upper rows: set when it starts, cleared when the calling thread takes over.
   bool worker_active = false;
@@ -198,14 +210,22 @@ int accumulate_pipeline_start(DType dtype, size_t row_elems, void* acc, size_t c
   pipeline.running = true;
 
   // The worker needs a second slot to add one chunk while the next is copied in.
-  const bool use_worker = slot_count >= 2 && chunk_count > 1 && thread_pool_size() > 1 && backoff.allows_workers();
+  pipeline.kind = row_elems * dtype_size(dtype) >= kMinSplitRowBytes ? kSplitChunks : kWholeChunks;
+  pipeline.chosen = slot_count >= 2 && chunk_count > 1 && thread_pool_size() > 1 && backoff.allows_workers();
+  const bool use_worker = pipeline.chosen && choice.prefers_worker(pipeline.kind);
   pipeline.worker_started = use_worker && start_on_workers(worker_loop, nullptr) > 0;
   pipeline.worker_active = pipeline.worker_started;
-  pipeline.split_chunks = pipeline.worker_started && row_elems * dtype_size(dtype) >= kMinSplitRowBytes;
+  pipeline.split_chunks = pipeline.worker_started && pipeline.kind == kSplitChunks;
+  pipeline.bytes = 0;
   pipeline.working_ms = 0;
   pipeline.waiting_ms = 0;
-  pipeline.returned_at_ms = worker_clock_ms();
-  if (!pipeline.worker_started) return 0;
+  pipeline.started_at_ms = worker_clock_ms();
+  pipeline.returned_at_ms = pipeline.started_at_ms;
+  if (!pipeline.worker_started) {
+    // Every chunk is added as it is published, so one slot serves them all.
+    pipeline.slot_count = 1;
+    return 0;
+  }
   return pipeline.split_chunks ? 2 : 1;
 }
 
@@ -223,6 +243,7 @@ void accumulate_pipeline_publish(size_t index, const int32_t* rows, size_t count
   // scratch is needed only for split chunks (accumulate_pipeline_start returned 2).
   Chunk& chunk = pipeline.chunks[index % pipeline.slot_count];
   chunk = Chunk{rows, count, src};
+  pipeline.bytes += count * pipeline.row_elems * dtype_size(pipeline.dtype);
   if (!pipeline.worker_active) {
     pipeline.published.store(index + 1, std::memory_order_release);
     add_chunks_through(index);
@@ -252,7 +273,11 @@ void accumulate_pipeline_finish() {
     wait_for_workers();
     backoff.record_job(pipeline.worker_stalled);
   }
+  if (pipeline.chosen) {
+    choice.record(pipeline.kind, pipeline.worker_started, worker_clock_ms() - pipeline.started_at_ms, pipeline.bytes);
+  }
   pipeline.running = false;
+  pipeline.chosen = false;
   pipeline.worker_started = false;
   pipeline.worker_active = false;
 }

@@ -37,8 +37,9 @@ constexpr int kMaxAccumulateSlots = 16;
 
 // Starts a job of chunk_count chunks over acc (rows of row_elems wide accumulators) in slot_count slots, in
 // [1, kMaxAccumulateSlots]. Returns the mode: 2 when a pool worker adds the upper rows of each chunk, 1
-// when it adds whole chunks, and 0 when the calling thread adds every chunk. Returns -1 when a job is
-// already running or an argument is out of range.
+// when it adds whole chunks, and 0 when the calling thread adds every chunk. In mode 0 the job uses one
+// slot: every chunk goes to the slot of chunk 0. Whether a worker takes part is measured and chosen job by
+// job (src/worker_choice.h). Returns -1 when a job is already running or an argument is out of range.
 int accumulate_pipeline_start(DType dtype, size_t row_elems, void* acc, size_t chunk_count, int slot_count);
 
 // Returns when the slot of chunk (chunk % slot_count) may be written: the chunk slot_count earlier is

@@ -63,16 +63,18 @@ export function streamAccumulate(module, take, { functionName, code, gradient, i
 
   const chunkRows = Math.min(count, rowsPerChunk(outputDim * ArrayType.BYTES_PER_ELEMENT, CHUNK_BYTES));
   const chunkCount = Math.ceil(count / chunkRows);
-  const slotCount = module.threadPoolSize() > 1 && chunkCount > 1 ? Math.min(SLOTS_WITH_WORKERS, chunkCount) : 1;
+  const ringSlots = module.threadPoolSize() > 1 && chunkCount > 1 ? Math.min(SLOTS_WITH_WORKERS, chunkCount) : 1;
   const chunkIndices = mappedRowsPointer === 0 ? indices : null;
   const indexCode = chunkIndices === null ? 0 : dtypeCode(module, chunkIndices.dtype);
 
   // The pipeline touches no slot before its chunk is published, so the slots are allocated after it starts,
   // with scratch only when it splits chunks between two threads.
-  const mode = module.accumulatePipelineStart(code, outputDim, accumulatorPointer, chunkCount, slotCount);
+  const mode = module.accumulatePipelineStart(code, outputDim, accumulatorPointer, chunkCount, ringSlots);
   if (![0, 1, 2].includes(mode)) {
     throw new Error(`${functionName}: failed to start the accumulate pipeline: it returned ${mode}, expected 0, 1 or 2`);
   }
+  // Without a worker every chunk is added as it is published, and one slot stays in cache.
+  const slotCount = mode === 0 ? 1 : ringSlots;
   try {
     const slots = [];
     for (let slot = 0; slot < slotCount; slot += 1) {

@@ -130,6 +130,23 @@ describe.each(threadCounts)('streaming backward at %i threads', (threads) => {
     }
   });
 
+  test.each(FLOAT_DTYPES)('%s: 16 calls with and without the worker', (dtype) => {
+    // Every 8th call of a kind takes the way (with or without the worker) that was slower so far. So 16
+    // calls in a row add chunks both ways, for whole and for split chunks.
+    const random = seededRandom(dtype.length + 300 * threads);
+    const cases = [[20, 3, 3 * CHUNK_ROWS_3 + 5], [300, 64, 3000]].map(([inputDim, outputDim, count]) => {
+      const indices = Int32Array.from({ length: count }, () => Math.floor(random() * inputDim));
+      const outGrad = { data: randomStored(random, dtype, count * outputDim), shape: [count, outputDim], dtype };
+      return { indices, outGrad, inputDim, expected: referenceBackward(indices, outGrad.data, dtype, inputDim, outputDim) };
+    });
+    for (const { indices, outGrad, inputDim, expected } of cases) {
+      for (let call = 0; call < 16; call += 1) {
+        const result = library.embeddingBackward(indices, outGrad, { inputDim });
+        expect(bitsOf(result.data).equals(bitsOf(expected.data))).toBe(true);
+      }
+    }
+  });
+
   test('same bits while another thread keeps a core busy', async () => {
     // A busy Node worker thread competes with the pool's worker for the cores, so the pool's worker loses
     // its core now and then, and the calling thread takes over the rest of some calls.
