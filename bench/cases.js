@@ -116,14 +116,15 @@ function median(sorted) {
   return sorted.length % 2 ? sorted[middle] : (sorted[middle - 1] + sorted[middle]) / 2;
 }
 
-// Adds median, min, GB/s of output and the ratio to the set reference to every timed method.
+// Adds median, min, GB/s of output and the ratio to the set reference to every timed method. A method that
+// writes another number of bytes than the output (the backward's floor) states its own.
 function summarize(result) {
   const outputBytes = result.spec.outputBytes;
   const rows = result.methods.map((method) => {
     if (method.status !== 'ok') return { ...method };
     const sorted = method.samples.slice().sort((a, b) => a - b);
     const medianMs = median(sorted);
-    return { ...method, medianMs, minMs: sorted[0], gbPerSecond: outputBytes / (medianMs * 1e6) };
+    return { ...method, medianMs, minMs: sorted[0], gbPerSecond: (method.bytes ?? outputBytes) / (medianMs * 1e6) };
   });
   const reference = rows.find((row) => row.group === 'reference');
   for (const row of rows) {

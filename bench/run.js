@@ -21,7 +21,8 @@ const { buildCases, evaluateTargets, summarize } = require('./cases.js');
 const { formatCaseTable, formatTargets, formatMachine } = require('./report.js');
 
 // BENCHMARKS.md keeps the Node results and the browser-only results between their own markers, so that a
-// `--browser --write` run replaces only the browser block.
+// `--browser --write` run replaces only the browser block. A full run also times the browser, so it
+// removes an older browser-only block.
 const MARKERS = {
   results: ['<!-- results:start (written by bench/run.js) -->', '<!-- results:end -->'],
   browser: ['<!-- browser:start (written by bench/run.js --browser) -->', '<!-- browser:end -->'],
@@ -127,15 +128,22 @@ async function runNodeCases(options) {
   return results;
 }
 
-function writeResults(markdown, block) {
+// Returns text with the block between its markers replaced by section, or removed when section is ''.
+function replaceBlock(text, block, section) {
   const [startMarker, endMarker] = MARKERS[block];
-  const file = path.join(ROOT, 'BENCHMARKS.md');
-  const section = `${startMarker}\n${markdown}\n${endMarker}`;
-  let text = fs.existsSync(file) ? fs.readFileSync(file, 'utf8') : '# Benchmarks\n';
   const start = text.indexOf(startMarker);
   const end = text.indexOf(endMarker);
-  if (start < 0 || end < start) text = `${text.trimEnd()}\n\n${section}\n`;
-  else text = `${text.slice(0, start)}${section}${text.slice(end + endMarker.length)}`;
+  if (start < 0 || end < start) return section === '' ? text : `${text.trimEnd()}\n\n${section}\n`;
+  const after = text.slice(end + endMarker.length);
+  return section === '' ? `${text.slice(0, start).trimEnd()}\n${after}` : `${text.slice(0, start)}${section}${after}`;
+}
+
+function writeResults(markdown, block, { dropBrowserBlock }) {
+  const [startMarker, endMarker] = MARKERS[block];
+  const file = path.join(ROOT, 'BENCHMARKS.md');
+  let text = fs.existsSync(file) ? fs.readFileSync(file, 'utf8') : '# Benchmarks\n';
+  text = replaceBlock(text, block, `${startMarker}\n${markdown}\n${endMarker}`);
+  if (dropBrowserBlock) text = replaceBlock(text, 'browser', '');
   fs.writeFileSync(file, text);
   console.log(`\nwrote the results into ${path.relative(process.cwd(), file)}`);
 }
@@ -156,13 +164,17 @@ async function main() {
       sections.push(result.skipped ? `### ${result.spec.title}\n\nSkipped: ${result.skipped}` : formatCaseTable(result));
     }
   }
-  if (options.browser || (!options.quick && !options.noBrowser && options.only === null)) {
+  const timesBrowser = options.browser || (!options.quick && !options.noBrowser && options.only === null);
+  if (timesBrowser) {
     const { runBrowserBenchmark } = require('./browser.js');
     const browserMarkdown = await runBrowserBenchmark({ quick: options.quick, rounds: options.rounds });
     console.log(`\n${browserMarkdown}`);
     sections.push('## Browser results (headless Chromium)', browserMarkdown);
   }
-  if (options.write) writeResults(sections.join('\n\n'), options.browser ? 'browser' : 'results');
+  if (options.write) {
+    const block = options.browser ? 'browser' : 'results';
+    writeResults(sections.join('\n\n'), block, { dropBrowserBlock: block === 'results' && timesBrowser });
+  }
 }
 
 main().catch((error) => {
