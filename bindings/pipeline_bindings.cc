@@ -62,32 +62,36 @@ void fill_decoded_block(const void* context, size_t block, uint8_t* dst) {
 }
 
 // Each start returns the number of blocks, or -1 when a pipeline already runs or an argument is out of range.
-double start(BlockFunction fill, const void* context, size_t block_count, uintptr_t ring, size_t slot_bytes,
-             int slot_count) {
-  if (!block_pipeline_start(fill, context, block_count, pointer<uint8_t>(ring), slot_bytes, slot_count)) return -1;
+// blocks_provided: blocks whose indices are in place; the rest follow through pipelineProvide.
+double start(BlockFunction fill, const void* context, size_t block_count, size_t blocks_provided, uintptr_t ring,
+             size_t slot_bytes, int slot_count) {
+  if (!block_pipeline_start(fill, context, block_count, blocks_provided, pointer<uint8_t>(ring), slot_bytes,
+                            slot_count)) {
+    return -1;
+  }
   return static_cast<double>(block_count);
 }
 
 double forward_pipeline_start(int index_dtype, uintptr_t indices, size_t count, int input_dim, uintptr_t table,
                               size_t row_elems, size_t element_size, size_t rows_per_block, uintptr_t ring,
-                              int slot_count) {
+                              int slot_count, size_t blocks_provided) {
   if (rows_per_block == 0) return -1;
   forward_blocks = ForwardBlocks{
       GatherBlocks{static_cast<DType>(index_dtype), pointer<const uint8_t>(indices), count, input_dim, rows_per_block},
       pointer<const void>(table), row_elems, element_size};
-  return start(fill_forward_block, &forward_blocks, forward_blocks.gather.block_count(), ring,
+  return start(fill_forward_block, &forward_blocks, forward_blocks.gather.block_count(), blocks_provided, ring,
                rows_per_block * row_elems * element_size, slot_count);
 }
 
 double decoded_pipeline_start(int index_dtype, uintptr_t indices, size_t count, int input_dim, int table_format,
                               uintptr_t table, size_t row_elems, uintptr_t scales, uintptr_t offsets,
-                              size_t rows_per_block, uintptr_t ring, int slot_count) {
+                              size_t rows_per_block, uintptr_t ring, int slot_count, size_t blocks_provided) {
   if (rows_per_block == 0) return -1;
   decoded_blocks = DecodedBlocks{
       GatherBlocks{static_cast<DType>(index_dtype), pointer<const uint8_t>(indices), count, input_dim, rows_per_block},
       RowSource{static_cast<RowFormat>(table_format), pointer<const void>(table), row_elems,
                 pointer<const float>(scales), pointer<const float>(offsets)}};
-  return start(fill_decoded_block, &decoded_blocks, decoded_blocks.gather.block_count(), ring,
+  return start(fill_decoded_block, &decoded_blocks, decoded_blocks.gather.block_count(), blocks_provided, ring,
                rows_per_block * row_elems * sizeof(float), slot_count);
 }
 
@@ -105,5 +109,6 @@ EMSCRIPTEN_BINDINGS(pipeline) {
   emscripten::function("forwardPipelineStart", &forward_pipeline_start);
   emscripten::function("decodedPipelineStart", &decoded_pipeline_start);
   emscripten::function("pipelineNext", &pipeline_next);
+  emscripten::function("pipelineProvide", &block_pipeline_provide);
   emscripten::function("pipelineFinish", &block_pipeline_finish);
 }

@@ -103,8 +103,8 @@ double backward_pipeline_start(int dtype, uintptr_t offsets, uintptr_t positions
                              rows_per_block};
   const size_t block_count = dense_blocks.block_count();
   const size_t slot_bytes = std::min(rows_per_block, input_dim) * row_elems * dtype_size(dense_blocks.dtype);
-  if (!block_pipeline_start(fill_dense_block, &dense_blocks, block_count, pointer<uint8_t>(ring), slot_bytes,
-                            slot_count)) {
+  if (!block_pipeline_start(fill_dense_block, &dense_blocks, block_count, block_count, pointer<uint8_t>(ring),
+                            slot_bytes, slot_count)) {
     return -1;
   }
   return static_cast<double>(block_count);

@@ -26,6 +26,32 @@ const SLOTS_WITH_WORKERS = 16;
 // wasm memory and in the JS array.
 export const COPY_ALIGNMENT = 8;
 
+// Inputs are put in place for up to this many blocks past the one acquired next, and topped up when half of
+// them are used.
+const MIN_BLOCKS_PROVIDED_AHEAD = 2;
+const BLOCKS_PER_PROVIDE_STEP = 2;
+
+// Returns a provider that puts the inputs of blocks in place ahead of their use and reports them to the
+// pipeline.
+function makeBlockProvider(module, { provideRows, blockRows, blockCount, rowCount, slotCount }) {
+  const ahead = Math.max(MIN_BLOCKS_PROVIDED_AHEAD, slotCount);
+  let provided = 0;
+  return {
+    // Puts the inputs of block `block` in place, with those of the next blocks when they run low.
+    provideThrough(block) {
+      if (provided >= blockCount || provided > block + (ahead >> 1)) return;
+      const next = Math.min(blockCount, block + ahead);
+      // In steps, so that the workers start on the first blocks while later inputs are copied.
+      while (provided < next) {
+        const stepEnd = Math.min(next, provided + BLOCKS_PER_PROVIDE_STEP);
+        provideRows(provided * blockRows, Math.min(rowCount, stepEnd * blockRows));
+        module.pipelineProvide(stepEnd);
+        provided = stepEnd;
+      }
+    },
+  };
+}
+
 function greatestCommonDivisor(a, b) {
   return b === 0 ? a : greatestCommonDivisor(b, a % b);
 }
@@ -45,23 +71,29 @@ export function alignLike(pointer, byteOffset) {
 }
 
 // Fills target (rows of rowElements elements of ArrayType) through a pipeline. start(ring, slotCount,
-// blockRows) starts the wasm side and returns its number of blocks. purpose names the buffer in the
-// RangeError raised when wasm memory cannot hold the ring.
-export function copyOutInBlocks(module, { target, ArrayType, rowElements, rowCount, start, purpose }) {
+// blockRows, blocksProvided) starts the wasm side and returns its number of blocks. purpose names the
+// buffer in the RangeError raised when wasm memory cannot hold the ring.
+//
+// provideRows(first, end), when given, puts the inputs of rows [first, end) in place (the indices of a
+// gather). It is called ahead of the blocks, so that the workers fill the first blocks while the inputs of
+// later ones are still being copied in. Without it every input must be in place before start.
+export function copyOutInBlocks(module, { target, ArrayType, rowElements, rowCount, start, purpose, provideRows }) {
   const blockRows = rowsPerChunk(rowElements * ArrayType.BYTES_PER_ELEMENT, BLOCK_BYTES);
   const blockCount = Math.ceil(rowCount / blockRows);
   const slotCount = module.threadPoolSize() > 1 && blockCount > 1 ? Math.min(SLOTS_WITH_WORKERS, blockCount + 1) : 1;
+  const provider = provideRows ? makeBlockProvider(module, { provideRows, blockRows, blockCount, rowCount, slotCount }) : null;
   const slotElements = Math.min(blockRows, rowCount) * rowElements;
   const ring = allocate(module, slotCount * slotElements * ArrayType.BYTES_PER_ELEMENT + COPY_ALIGNMENT, purpose);
   try {
     // pipelineFinish also runs when start returns an unexpected count, so no worker writes the ring after
     // it is released.
     try {
-      const started = start(alignLike(ring, target.byteOffset), slotCount, blockRows);
+      const started = start(alignLike(ring, target.byteOffset), slotCount, blockRows, provider ? 0 : blockCount);
       if (started !== blockCount) {
         throw new Error(`${purpose}: failed to start the block pipeline (it returned ${started}, expected ${blockCount} blocks)`);
       }
       for (let block = 0; block < blockCount; block += 1) {
+        if (provider) provider.provideThrough(block);
         const slot = module.pipelineNext(block);
         const first = block * blockRows;
         const rows = Math.min(blockRows, rowCount - first);

@@ -3,7 +3,7 @@
 import { describe } from './errors.js';
 import { dtypeCode } from './dtypes.js';
 import { decodeHalfScalar, encodeHalfWith } from './half.js';
-import { copyToHeap } from './runtime.js';
+import { allocate, copyToHeap, memoryBuffer } from './runtime.js';
 import { toTensor } from './tensor.js';
 
 // Normalises an index argument. Plain JS numbers become float64 so that every value keeps its exact
@@ -15,6 +15,20 @@ export function toIndexTensor(module, data, argument, dtype) {
     encodeHalf: (values, name) => encodeHalfWith(module, values, name),
   });
   return tensor;
+}
+
+// Allocates wasm memory for the index values without copying them. Returns the pointer, which the caller
+// frees, and copyRows(first, end), which copies the values at positions [first, end) in.
+export function allocateIndicesInParts(module, tensor, functionName) {
+  const { data } = tensor;
+  const bytes = data.BYTES_PER_ELEMENT;
+  const pointer = allocate(module, data.byteLength, `${functionName}: ${data.length} ${tensor.dtype} indices`);
+  const source = new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
+  const copyRows = (first, end) => {
+    const target = new Uint8Array(memoryBuffer(module), pointer + first * bytes, (end - first) * bytes);
+    target.set(source.subarray(first * bytes, end * bytes));
+  };
+  return { pointer, copyRows };
 }
 
 // Copies the index values into wasm memory; the caller frees the returned pointer.

@@ -28,6 +28,8 @@ struct Pipeline {
 
   // Next block no thread has claimed yet.
   std::atomic<size_t> next_block{0};
+  // Blocks whose inputs are in place: [0, provided).
+  std::atomic<size_t> provided{0};
   // Blocks the calling thread has copied out: [0, released).
   std::atomic<size_t> released{0};
   // Blocks of each slot that are finished, in any order: a block may start in its slot once every earlier
@@ -52,6 +54,11 @@ bool slot_free(size_t block) {
   return pipeline.completions[slot_index(block)].load(std::memory_order_acquire) >= round_of(block);
 }
 
+// Block's inputs are in place and its slot is free.
+bool can_fill(size_t block) {
+  return block < pipeline.provided.load(std::memory_order_acquire) && slot_free(block);
+}
+
 bool block_ready(size_t block) {
   return pipeline.completions[slot_index(block)].load(std::memory_order_acquire) > round_of(block);
 }
@@ -61,13 +68,13 @@ void fill_in_slot(size_t block) {
   pipeline.completions[slot_index(block)].fetch_add(1, std::memory_order_acq_rel);
 }
 
-// Workers claim blocks in order until none is left or the job stops. A claimed block waits until its slot is
-// free.
+// Workers claim blocks in order until none is left or the job stops. A claimed block waits until its inputs
+// are in place and its slot is free.
 void worker_loop(void*, int) {
   while (!pipeline.stopping.load(std::memory_order_acquire)) {
     const size_t block = pipeline.next_block.fetch_add(1, std::memory_order_acq_rel);
     if (block >= pipeline.block_count) return;
-    while (!slot_free(block)) {
+    while (!can_fill(block)) {
       if (pipeline.stopping.load(std::memory_order_acquire)) return;
     }
     fill_in_slot(block);
@@ -83,11 +90,12 @@ size_t claim_next(size_t limit) {
   return pipeline.block_count;
 }
 
-// Fills the next unclaimed block on the calling thread when its slot is free, and returns whether it did.
-// The calling thread only takes free slots, because it alone releases them and would wait forever.
+// Fills the next unclaimed block on the calling thread when its inputs are in place and its slot is free,
+// and returns whether it did. The calling thread only takes free slots, because it alone releases them and
+// would wait forever.
 bool fill_ahead() {
   const size_t block = pipeline.next_block.load(std::memory_order_acquire);
-  if (block >= pipeline.block_count || !slot_free(block)) return false;
+  if (block >= pipeline.block_count || !can_fill(block)) return false;
   const size_t claimed = claim_next(block + 1);
   if (claimed != block) return false;
   fill_in_slot(block);
@@ -107,9 +115,10 @@ uint8_t* fill_in_spare(size_t block) {
 
 }  // namespace
 
-bool block_pipeline_start(BlockFunction fill, const void* context, size_t block_count, uint8_t* ring,
-                          size_t slot_bytes, int slot_count) {
-  if (pipeline.running || fill == nullptr || ring == nullptr || slot_count < 1 || slot_count > kMaxPipelineSlots) {
+bool block_pipeline_start(BlockFunction fill, const void* context, size_t block_count, size_t blocks_provided,
+                          uint8_t* ring, size_t slot_bytes, int slot_count) {
+  if (pipeline.running || fill == nullptr || ring == nullptr || slot_count < 1 || slot_count > kMaxPipelineSlots ||
+      blocks_provided > block_count) {
     return false;
   }
   pipeline.fill = fill;
@@ -118,6 +127,7 @@ bool block_pipeline_start(BlockFunction fill, const void* context, size_t block_
   pipeline.ring = ring;
   pipeline.slot_bytes = slot_bytes;
   pipeline.next_block.store(0, std::memory_order_relaxed);
+  pipeline.provided.store(blocks_provided, std::memory_order_relaxed);
   pipeline.released.store(0, std::memory_order_relaxed);
   pipeline.stopping.store(false, std::memory_order_relaxed);
   pipeline.worker_stalled = false;
@@ -160,6 +170,13 @@ uint8_t* block_pipeline_acquire(size_t block) {
 }
 
 void block_pipeline_release(size_t block) { pipeline.released.store(block + 1, std::memory_order_release); }
+
+void block_pipeline_provide(size_t blocks) {
+  if (blocks > pipeline.block_count) blocks = pipeline.block_count;
+  if (blocks > pipeline.provided.load(std::memory_order_relaxed)) {
+    pipeline.provided.store(blocks, std::memory_order_release);
+  }
+}
 
 // NOTE: when a worker lost its core in the middle of a block, this waits until the worker runs again and
 // finishes it, because the block reads the caller's indices and table. On a machine whose cores are all

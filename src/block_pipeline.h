@@ -9,6 +9,7 @@
 //
 // Sequence, from one thread at a time (the JS main thread):
 //   block_pipeline_start(...)          publish the job; workers start filling
+//   block_pipeline_provide(n)          (jobs whose inputs arrive in parts) blocks [0, n) may be filled
 //   for k in [0, block_count):
 //     slot = block_pipeline_acquire(k) block k is complete in slot
 //     ...copy slot out...
@@ -32,10 +33,15 @@ constexpr int kMaxPipelineSlots = 16;
 
 // Starts a job of block_count blocks. context must stay valid until block_pipeline_finish returns; ring
 // holds slot_count slots of slot_bytes each (slot_count in [1, kMaxPipelineSlots]). Workers take part only
-// with at least 3 slots: the calling thread keeps the last one as a spare. Returns false, and starts
-// nothing, when a job is already running or an argument is out of range.
-bool block_pipeline_start(BlockFunction fill, const void* context, size_t block_count, uint8_t* ring,
-                          size_t slot_bytes, int slot_count);
+// with at least 3 slots: the calling thread keeps the last one as a spare. blocks_provided is the number
+// of blocks whose inputs are in place (block_count when all are). Returns false, and starts nothing, when
+// a job is already running or an argument is out of range.
+bool block_pipeline_start(BlockFunction fill, const void* context, size_t block_count, size_t blocks_provided,
+                          uint8_t* ring, size_t slot_bytes, int slot_count);
+
+// Marks the inputs of blocks [0, blocks) as in place. No thread fills a block before that. Values only grow,
+// and block k may be acquired only once blocks > k.
+void block_pipeline_provide(size_t blocks);
 
 // Returns the slot holding block `block`, complete. Blocks must be acquired in order 0, 1, 2, ... and each
 // released before the next is acquired.

@@ -3,7 +3,7 @@
 
 import { describe, formatShape } from '../errors.js';
 import { dtypeCode } from '../dtypes.js';
-import { checkIndicesValid, copyIndicesToHeap, toIndexTensor } from '../indices.js';
+import { allocateIndicesInParts, checkIndicesValid, copyIndicesToHeap, toIndexTensor } from '../indices.js';
 import { checkBoolean } from '../options.js';
 import { allocate, heapView, release, requireModule } from '../runtime.js';
 import { isQuantizedTable } from '../quantize.js';
@@ -86,10 +86,16 @@ function gatherDecoded(module, data, source, inputDim, outputDim, opts) {
   }
 
   let indicesPointer = 0;
+  let copyIndexRows = null;
   let table = null;
   try {
-    indicesPointer = copyIndicesToHeap(module, indices, FUNCTION_NAME);
-    if (sparseGrad) checkIndicesValid(module, indices, indicesPointer, inputDim, FUNCTION_NAME, 'data');
+    // The indices are copied in block by block while the pipeline runs, unless sparseGrad checks them first.
+    if (sparseGrad) {
+      indicesPointer = copyIndicesToHeap(module, indices, FUNCTION_NAME);
+      checkIndicesValid(module, indices, indicesPointer, inputDim, FUNCTION_NAME, 'data');
+    } else {
+      ({ pointer: indicesPointer, copyRows: copyIndexRows } = allocateIndicesInParts(module, indices, FUNCTION_NAME));
+    }
     table = openRowSource(module, source, FUNCTION_NAME);
     const indexCode = dtypeCode(module, indices.dtype);
     copyOutInBlocks(module, {
@@ -98,8 +104,10 @@ function gatherDecoded(module, data, source, inputDim, outputDim, opts) {
       rowElements: outputDim,
       rowCount: count,
       purpose: `${FUNCTION_NAME}: output ${formatShape(shape)}`,
-      start: (ring, slotCount, blockRows) => module.decodedPipelineStart(indexCode, indicesPointer, count, inputDim,
-        table.format, table.pointer, outputDim, table.scalesPointer, table.offsetsPointer, blockRows, ring, slotCount),
+      start: (ring, slotCount, blockRows, blocksProvided) => module.decodedPipelineStart(indexCode, indicesPointer, count,
+        inputDim, table.format, table.pointer, outputDim, table.scalesPointer, table.offsetsPointer, blockRows, ring,
+        slotCount, blocksProvided),
+      provideRows: copyIndexRows ?? undefined,
     });
     return { data: result, shape, dtype: 'float32' };
   } finally {

@@ -3,7 +3,7 @@
 import { describe, formatShape } from '../errors.js';
 import { STORAGE, dtypeCode, elementSize } from '../dtypes.js';
 import { encodeHalfWith } from '../half.js';
-import { checkIndicesValid, copyIndicesToHeap, toIndexTensor } from '../indices.js';
+import { allocateIndicesInParts, checkIndicesValid, copyIndicesToHeap, toIndexTensor } from '../indices.js';
 import { checkBoolean, checkDimension, checkOptions } from '../options.js';
 import { copyToHeap, release, requireModule } from '../runtime.js';
 import { copyOutInBlocks } from '../block-pipeline.js';
@@ -107,8 +107,15 @@ export function embedding(data, weight, options) {
   const element = elementSize(source.dtype);
   let indicesPointer = 0;
   let weightPointer = 0;
+  let copyIndexRows = null;
   try {
-    indicesPointer = copyIndicesToHeap(module, indices, FUNCTION_NAME);
+    // Into a JS array, the indices are copied in block by block while the pipeline runs, unless sparseGrad
+    // checks them all first.
+    if (heapOut || sparseGrad) {
+      indicesPointer = copyIndicesToHeap(module, indices, FUNCTION_NAME);
+    } else {
+      ({ pointer: indicesPointer, copyRows: copyIndexRows } = allocateIndicesInParts(module, indices, FUNCTION_NAME));
+    }
     if (sparseGrad) checkIndicesValid(module, indices, indicesPointer, inputDim, FUNCTION_NAME, 'data');
 
     const tableBase = source.table
@@ -128,8 +135,9 @@ export function embedding(data, weight, options) {
       rowElements: outputDim,
       rowCount: count,
       purpose: `${FUNCTION_NAME}: output ${formatShape(shape)}`,
-      start: (ring, slotCount, blockRows) => module.forwardPipelineStart(indexCode, indicesPointer, count, inputDim,
-        tableBase, outputDim, element, blockRows, ring, slotCount),
+      start: (ring, slotCount, blockRows, blocksProvided) => module.forwardPipelineStart(indexCode, indicesPointer, count,
+        inputDim, tableBase, outputDim, element, blockRows, ring, slotCount, blocksProvided),
+      provideRows: copyIndexRows ?? undefined,
     });
     return { data: result, shape, dtype: source.dtype };
   } finally {

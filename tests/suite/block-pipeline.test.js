@@ -23,6 +23,11 @@ function decodedReference(bits, dtype, rows, indices, columns) {
   return out;
 }
 
+// The row each index selects, as numbers, for decodedReference.
+function indexValues(indices, rows) {
+  return Array.from(indices, (value) => ref.referenceRow(value, rows));
+}
+
 // First position where two float32 arrays differ, NaN equal to NaN, or -1.
 function firstValueDifference(actual, expected) {
   if (actual.length !== expected.length) return -2;
@@ -110,6 +115,43 @@ describe.each(threadCounts)('at %i threads', (threads) => {
       }
     } finally {
       table.dispose();
+    }
+  });
+
+  test.each([
+    ['int32', (random, count, rows) => Int32Array.from({ length: count }, () => Math.floor(random() * (rows + 4)) - 2)],
+    ['uint8', (random, count) => Uint8Array.from({ length: count }, () => Math.floor(random() * 256))],
+    ['int64', (random, count, rows) => BigInt64Array.from({ length: count }, () => BigInt(Math.floor(random() * (rows + 4)) - 2))],
+    ['float64', (random, count, rows) => Float64Array.from({ length: count }, () => random() * (rows + 4) - 2)],
+  ])('%s indices copied in while blocks are filled', (indexDtype, makeIndices) => {
+    // Into a JS array, the indices reach wasm memory block by block while the pipeline fills earlier
+    // blocks. Two index arrays of one length alternate, so the index buffer is reused: a block filled before
+    // its indices were copied would show the other array's rows.
+    const random = ref.seededRandom(indexDtype.length * 13 + threads);
+    const rows = 40;
+    const columns = 3;
+    const weight = ref.randomBits(Float32Array, rows * columns, random);
+    const halfBits = ref.randomBits(Uint16Array, rows * columns, random);
+    const table = library.createTable({ data: weight, shape: [rows, columns] });
+    const halfTable = library.createTable({ data: halfBits, shape: [rows, columns], dtype: 'float16' });
+    try {
+      // 10922 rows of 12 bytes fill a 128 KiB block, so the calls take 4 and 41 blocks. The second array
+      // is an offset view.
+      for (const count of [10922 * 3 + 5, 10922 * 40 + 1]) {
+        const backing = makeIndices(random, count + 1, rows);
+        const arrays = [makeIndices(random, count, rows), backing.subarray(1)];
+        for (let call = 0; call < 4; call += 1) {
+          const indices = arrays[call % 2];
+          const out = new Float32Array(count * columns);
+          library.embedding(indices, table, { out });
+          expect(ref.firstByteDifference(ref.bytesOf(out), ref.referenceEmbedding(indices, indexDtype, weight, rows, columns))).toBeNull();
+          const decoded = library.embedding(indices, halfTable, { outputDtype: 'float32' });
+          expect(firstValueDifference(decoded.data, decodedReference(halfBits, 'float16', rows, indexValues(indices, rows), columns))).toBe(-1);
+        }
+      }
+    } finally {
+      table.dispose();
+      halfTable.dispose();
     }
   });
 
