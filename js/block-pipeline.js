@@ -26,6 +26,11 @@ const SLOTS_WITH_WORKERS = 16;
 // wasm memory and in the JS array.
 export const COPY_ALIGNMENT = 8;
 
+// The built-in TypedArray set. Blocks are copied out with it, so that no override on a subclass of the
+// target runs while the pipeline runs: such code could change inputs not yet copied in, or start another
+// call, which would end this call's pipeline.
+const typedArraySet = Object.getPrototypeOf(Int8Array.prototype).set;
+
 // Inputs are put in place for up to this many blocks past the one acquired next, and topped up when half of
 // them are used.
 const MIN_BLOCKS_PROVIDED_AHEAD = 2;
@@ -97,7 +102,7 @@ export function copyOutInBlocks(module, { target, ArrayType, rowElements, rowCou
         const slot = module.pipelineNext(block);
         const first = block * blockRows;
         const rows = Math.min(blockRows, rowCount - first);
-        target.set(heapView(module, ArrayType, slot, rows * rowElements), first * rowElements);
+        typedArraySet.call(target, heapView(module, ArrayType, slot, rows * rowElements), first * rowElements);
       }
     } finally {
       module.pipelineFinish();

@@ -17,6 +17,15 @@ export function toIndexTensor(module, data, argument, dtype) {
   return tensor;
 }
 
+// Returns whether the indices may be copied into wasm memory in parts while the result is written to out
+// (a TypedArray, or undefined for a fresh result). They may not when out shares their buffer, because
+// writing the result would change indices not yet copied, or when they lie in wasm memory, which a call may
+// grow (in builds without threads that detaches the old buffer).
+export function mayCopyIndicesInParts(module, tensor, out) {
+  const buffer = tensor.data.buffer;
+  return buffer !== memoryBuffer(module) && (out === undefined || out.buffer !== buffer);
+}
+
 // Allocates wasm memory for the index values without copying them. Returns the pointer, which the caller
 // frees, and copyRows(first, end), which copies the values at positions [first, end) in.
 export function allocateIndicesInParts(module, tensor, functionName) {

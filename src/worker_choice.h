@@ -8,6 +8,8 @@
 // and 2.2 ms without. So jobs measure both ways and keep the faster.
 // Every kExploreEvery-th job of a kind takes the other way, so both estimates follow the machine's load.
 // The results have the same bits either way; only the time differs.
+// NOTE: the estimates are per kind of job (whole or split chunks), not per shape. A process that alternates
+// shapes whose best ways differ gets the way that is faster per byte over the mix.
 #pragma once
 
 #include <cstddef>
@@ -34,9 +36,10 @@ class WorkerChoice {
 
   // Records a finished job of `kind` that moved `bytes` in `ms`, with or without a worker.
   void record(int kind, bool with_worker, double ms, size_t bytes) {
-    if (bytes == 0 || ms <= 0) return;
+    if (bytes == 0) return;
     double& estimate = kinds_[kind].ms_per_byte[with_worker ? kWorker : kAlone];
-    double sample = ms / static_cast<double>(bytes);
+    // Browsers round performance.now(), so a short job can measure 0 ms.
+    double sample = (ms > kMinMs ? ms : kMinMs) / static_cast<double>(bytes);
     if (estimate == 0) {
       estimate = sample;
       return;
@@ -51,6 +54,7 @@ class WorkerChoice {
   static constexpr int kAlone = 0;
   static constexpr int kWorker = 1;
   static constexpr double kWeight = 0.25;
+  static constexpr double kMinMs = 0.001;
 
   struct Estimates {
     // 0 until the first job of that way is recorded.

@@ -3,7 +3,7 @@
 
 import { describe, formatShape } from '../errors.js';
 import { dtypeCode } from '../dtypes.js';
-import { allocateIndicesInParts, checkIndicesValid, copyIndicesToHeap, toIndexTensor } from '../indices.js';
+import { allocateIndicesInParts, checkIndicesValid, copyIndicesToHeap, mayCopyIndicesInParts, toIndexTensor } from '../indices.js';
 import { checkBoolean } from '../options.js';
 import { allocate, heapView, release, requireModule } from '../runtime.js';
 import { isQuantizedTable } from '../quantize.js';
@@ -89,10 +89,11 @@ function gatherDecoded(module, data, source, inputDim, outputDim, opts) {
   let copyIndexRows = null;
   let table = null;
   try {
-    // The indices are copied in block by block while the pipeline runs, unless sparseGrad checks them first.
-    if (sparseGrad) {
+    // The indices are copied in block by block while the pipeline runs, unless sparseGrad checks them first
+    // or the output could change them.
+    if (sparseGrad || !mayCopyIndicesInParts(module, indices, out)) {
       indicesPointer = copyIndicesToHeap(module, indices, FUNCTION_NAME);
-      checkIndicesValid(module, indices, indicesPointer, inputDim, FUNCTION_NAME, 'data');
+      if (sparseGrad) checkIndicesValid(module, indices, indicesPointer, inputDim, FUNCTION_NAME, 'data');
     } else {
       ({ pointer: indicesPointer, copyRows: copyIndexRows } = allocateIndicesInParts(module, indices, FUNCTION_NAME));
     }

@@ -3,7 +3,7 @@
 import { describe, formatShape } from '../errors.js';
 import { STORAGE, dtypeCode, elementSize } from '../dtypes.js';
 import { encodeHalfWith } from '../half.js';
-import { allocateIndicesInParts, checkIndicesValid, copyIndicesToHeap, toIndexTensor } from '../indices.js';
+import { allocateIndicesInParts, checkIndicesValid, copyIndicesToHeap, mayCopyIndicesInParts, toIndexTensor } from '../indices.js';
 import { checkBoolean, checkDimension, checkOptions } from '../options.js';
 import { copyToHeap, release, requireModule } from '../runtime.js';
 import { copyOutInBlocks } from '../block-pipeline.js';
@@ -110,8 +110,8 @@ export function embedding(data, weight, options) {
   let copyIndexRows = null;
   try {
     // Into a JS array, the indices are copied in block by block while the pipeline runs, unless sparseGrad
-    // checks them all first.
-    if (heapOut || sparseGrad) {
+    // checks them all first or the output could change them.
+    if (heapOut || sparseGrad || !mayCopyIndicesInParts(module, indices, out)) {
       indicesPointer = copyIndicesToHeap(module, indices, FUNCTION_NAME);
     } else {
       ({ pointer: indicesPointer, copyRows: copyIndexRows } = allocateIndicesInParts(module, indices, FUNCTION_NAME));

@@ -173,6 +173,73 @@ describe('buffer forms', () => {
     expect(Array.from(data)).toEqual([11, 13, 10, 12]);
   });
 
+  // A float32 table whose row r contains r * 10 + column, so each value shows the row it came from.
+  const countingTable = (rows, columns) => ({ data: Float32Array.from({ length: rows * columns }, (_, i) => Math.floor(i / columns) * 10 + (i % columns)), shape: [rows, columns] });
+  // The rows of values (rows x columns) that indices select, clipped.
+  const expectedRows = (indices, values, rows, columns) => Float32Array.from({ length: indices.length * columns }, (_, i) => {
+    const row = Math.min(Math.max(Math.trunc(indices[Math.floor(i / columns)]), 0), rows - 1);
+    return values[row * columns + (i % columns)];
+  });
+
+  test.each([2, 8])('out aliasing the indices over many blocks, %i columns', (columns) => {
+    // The result of 262144 positions spans many 128 KiB blocks, and its first block alone overwrites the
+    // indices of later blocks.
+    const rows = 1000;
+    const count = 262144;
+    const table = countingTable(rows, columns);
+    const out = new Float32Array(count * columns);
+    const data = out.subarray(0, count);
+    for (let i = 0; i < count; i += 1) data[i] = (i * 7919) % (rows + 3);
+    const expected = expectedRows(Float32Array.from(data), table.data, rows, columns);
+    library.embedding(data, table, { out });
+    expect(Buffer.compare(Buffer.from(out.buffer), Buffer.from(expected.buffer))).toBe(0);
+
+    const halfTable = { data: library.toFloat16(table.data), shape: table.shape, dtype: 'float16' };
+    const decodedTable = library.fromFloat16(halfTable.data);
+    for (let i = 0; i < count; i += 1) data[i] = (i * 104729) % (rows + 3);
+    const expectedDecoded = expectedRows(Float32Array.from(data), decodedTable, rows, columns);
+    library.embedding(data, halfTable, { out, outputDtype: 'float32' });
+    expect(Buffer.compare(Buffer.from(out.buffer), Buffer.from(expectedDecoded.buffer))).toBe(0);
+  });
+
+  test('out subclass with a set override', () => {
+    // Blocks are copied out with the built-in set: an override that rewrote indices not yet copied in, or
+    // started another call, would change the result.
+    const rows = 500;
+    const count = 200000;
+    const table = countingTable(rows, 3);
+    const indices = Int32Array.from({ length: count }, (_, i) => (i * 31) % rows);
+    const expected = expectedRows(Int32Array.from(indices), table.data, rows, 3);
+    class MeddlingArray extends Float32Array {
+      set(source, offset) {
+        indices.fill(0);
+        library.embedding([1, 2], table);
+        super.set(source, offset);
+      }
+    }
+    const out = new MeddlingArray(count * 3);
+    library.embedding(indices, table, { out });
+    expect(Buffer.compare(Buffer.from(out.buffer), Buffer.from(expected.buffer))).toBe(0);
+    expect(Array.from(library.embedding([1, 2], table).data)).toEqual([10, 11, 12, 20, 21, 22]);
+  });
+
+  test('indices in wasm memory while the call grows it', () => {
+    // A plain weight larger than any memory used so far makes the call grow wasm memory after it took the
+    // indices, which detaches the old buffer in builds without threads.
+    const rows = 4 * 1024 * 1024;
+    const indices = library.createHeapTensor([300000], 'int32');
+    try {
+      const values = indices.data;
+      for (let i = 0; i < values.length; i += 1) values[i] = (i * 613) % rows;
+      const expected = Float32Array.from(values, (row) => row);
+      const column = { data: Float32Array.from({ length: rows }, (_, i) => i), shape: [rows, 1] };
+      const result = library.embedding(indices, column);
+      expect(Buffer.compare(Buffer.from(result.data.buffer), Buffer.from(expected.buffer))).toBe(0);
+    } finally {
+      indices.dispose();
+    }
+  });
+
   test('backward out aliasing outGrad', () => {
     const outGrad = { data: Float32Array.of(1, 2, 3, 4), shape: [4, 1] };
     const result = library.embeddingBackward([3, 3, 0, 1], outGrad, { inputDim: 4, out: outGrad.data });
