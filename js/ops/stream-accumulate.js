@@ -19,6 +19,12 @@ const SLOTS_WITH_WORKERS = 16;
 // worker's writes do not collide with this thread's.
 const CACHE_LINE_BYTES = 64;
 
+// Returns a view of length elements of array from element start, made with ArrayType itself. subarray would
+// call a subclass's species constructor, user code that could call the library while the pipeline runs.
+function viewOf(ArrayType, array, start, length) {
+  return new ArrayType(array.buffer, array.byteOffset + start * ArrayType.BYTES_PER_ELEMENT, length);
+}
+
 function alignUp(pointer, bytes) {
   return Math.ceil(pointer / bytes) * bytes;
 }
@@ -89,11 +95,11 @@ export function streamAccumulate(module, take, { functionName, code, gradient, i
       module.accumulatePipelineAcquire(chunk);
       let rowsPointer = mappedRowsPointer + first * 4;
       if (chunkIndices !== null) {
-        slot.indicesView.set(chunkIndices.data.subarray(first, first + rows));
+        slot.indicesView.set(viewOf(STORAGE[chunkIndices.dtype], chunkIndices.data, first, rows));
         module.mapIndices(indexCode, slot.indicesPointer, rows, inputDim, slot.rowsPointer);
         rowsPointer = slot.rowsPointer;
       }
-      const values = gradient.data.subarray(first * outputDim, (first + rows) * outputDim);
+      const values = viewOf(ArrayType, gradient.data, first * outputDim, rows * outputDim);
       if (rows === chunkRows) slot.gradientView.set(values);
       else heapView(module, ArrayType, slot.gradientPointer, rows * outputDim).set(values);
       module.accumulatePipelinePublish(chunk, rowsPointer, rows, slot.gradientPointer, slot.scratchPointer);

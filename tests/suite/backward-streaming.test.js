@@ -96,6 +96,30 @@ describe.each(threadCounts)('streaming backward at %i threads', (threads) => {
     expect(viewsOfMemory).toBe(0);
   });
 
+  test('outGrad subclass whose species calls the library', () => {
+    // Chunks are viewed with the dtype's own array class, so no user code runs while the pipeline does: a
+    // nested backward would find the pipeline busy.
+    let speciesCalls = 0;
+    class Species extends Float32Array {
+      constructor(...args) {
+        super(...args);
+        speciesCalls += 1;
+        library.embeddingBackward([0, 1], { data: Float32Array.of(1, 2), shape: [2, 1] }, { inputDim: 2 });
+      }
+    }
+    class GradientArray extends Float32Array {
+      static get [Symbol.species]() {
+        return Species;
+      }
+    }
+    const random = seededRandom(41);
+    const count = 3 * CHUNK_ROWS_3 + 7;
+    const indices = Int32Array.from({ length: count }, () => Math.floor(random() * 9));
+    const gradient = new GradientArray(randomStored(random, 'float32', count * 3));
+    expectDense(indices, indices, { data: gradient, shape: [count, 3], dtype: 'float32' }, 9);
+    expect(speciesCalls).toBe(0);
+  });
+
   test('indices and outGrad viewed at offsets into their buffers', () => {
     const random = seededRandom(77);
     const count = (SLOTS + 1) * CHUNK_ROWS_3 + 3;
