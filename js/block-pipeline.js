@@ -31,8 +31,8 @@ export const COPY_ALIGNMENT = 8;
 // call, which would end this call's pipeline.
 const typedArraySet = Object.getPrototypeOf(Int8Array.prototype).set;
 
-// Inputs are put in place for up to this many blocks past the one acquired next, and topped up when half of
-// them are used.
+// Inputs are put in place for the block acquired next and the blocks after it, max(this, ring slots) in all,
+// and topped up when half of them are used.
 const MIN_BLOCKS_PROVIDED_AHEAD = 2;
 const BLOCKS_PER_PROVIDE_STEP = 2;
 

@@ -9,8 +9,8 @@
 //
 // Sequence, from one thread at a time (the JS main thread):
 //   block_pipeline_start(...)          publish the job; workers start filling
-//   block_pipeline_provide(n)          (jobs whose inputs arrive in parts) blocks [0, n) may be filled
 //   for k in [0, block_count):
+//     block_pipeline_provide(n)        only for inputs that arrive in parts, before k is acquired: n > k
 //     slot = block_pipeline_acquire(k) block k is complete in slot
 //     ...copy slot out...
 //     block_pipeline_release(k)        the slot may be reused
