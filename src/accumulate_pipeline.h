@@ -1,5 +1,5 @@
 // Adds a gradient to wide accumulators in chunks that the calling thread copies into wasm memory, with a
-// pool worker adding part of every chunk alongside when the worker choice (src/worker_choice.h) says so.
+// pool worker adding part of every chunk alongside when the worker choice (src/worker_choice.h) picks it.
 //
 // wasm code cannot read a JS ArrayBuffer, so the streaming backward copies outGrad into wasm memory chunk by
 // chunk, through a ring of slots. With a worker, the accumulator rows are split in two at a row chosen from
