@@ -26,9 +26,9 @@ const SLOTS_WITH_WORKERS = 16;
 // wasm memory and in the JS array.
 export const COPY_ALIGNMENT = 8;
 
-// The built-in TypedArray set. Blocks are copied out with it, so that no override on a subclass of the
-// target runs while the pipeline runs: such code could change inputs not yet copied in, or start another
-// call, which would end this call's pipeline.
+// The built-in TypedArray set. Blocks are copied out with it, so no set override of a subclass runs while
+// the pipeline runs. Such code could change inputs not yet copied in, or start another call and so end
+// this call's pipeline.
 const typedArraySet = Object.getPrototypeOf(Int8Array.prototype).set;
 
 // Inputs are put in place for the block acquired next and the blocks after it, max(this, ring slots) in all,

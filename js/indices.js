@@ -19,16 +19,22 @@ export function toIndexTensor(module, data, argument, dtype) {
 
 // Returns whether the indices may be copied into wasm memory in parts while the result is written to out
 // (a TypedArray, or undefined for a fresh result). They may not when out shares their buffer, because
-// writing the result would change indices not yet copied, or when they lie in wasm memory, which a call may
-// grow (in builds without threads that detaches the old buffer).
-export function mayCopyIndicesInParts(module, tensor, out) {
+// writing the result would change indices not yet copied. Nor when they lie in wasm memory: a call may grow
+// it, and in builds without threads that detaches the old buffer.
+function mayCopyInParts(module, tensor, out) {
   const buffer = tensor.data.buffer;
   return buffer !== memoryBuffer(module) && (out === undefined || out.buffer !== buffer);
 }
 
-// Allocates wasm memory for the index values without copying them. Returns the pointer, which the caller
-// frees, and copyRows(first, end), which copies the values at positions [first, end) in.
-export function allocateIndicesInParts(module, tensor, functionName) {
+// Allocates wasm memory for the indices of a gather into out (undefined for a fresh result). Returns the
+// pointer, which the caller frees, and copyRows(first, end), which copies the values at positions
+// [first, end) in as the gather runs. When copyWhole is set, or the indices cannot be copied in parts, it
+// copies every index at once and copyRows is undefined.
+export function placeGatherIndices(module, tensor, { out, copyWhole, functionName }) {
+  if (copyWhole || !mayCopyInParts(module, tensor, out)) {
+    return { pointer: copyIndicesToHeap(module, tensor, functionName), copyRows: undefined };
+  }
+
   const { data } = tensor;
   const bytes = data.BYTES_PER_ELEMENT;
   const pointer = allocate(module, data.byteLength, `${functionName}: ${data.length} ${tensor.dtype} indices`);

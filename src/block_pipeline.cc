@@ -54,7 +54,7 @@ bool slot_free(size_t block) {
   return pipeline.completions[slot_index(block)].load(std::memory_order_acquire) >= round_of(block);
 }
 
-// Block's inputs are in place and its slot is free.
+// Returns whether the block's inputs are in place and its slot is free.
 bool can_fill(size_t block) {
   return block < pipeline.provided.load(std::memory_order_acquire) && slot_free(block);
 }

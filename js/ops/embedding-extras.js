@@ -3,7 +3,7 @@
 
 import { describe, formatShape } from '../errors.js';
 import { dtypeCode } from '../dtypes.js';
-import { allocateIndicesInParts, checkIndicesValid, copyIndicesToHeap, mayCopyIndicesInParts, toIndexTensor } from '../indices.js';
+import { checkIndicesValid, copyIndicesToHeap, placeGatherIndices, toIndexTensor } from '../indices.js';
 import { checkBoolean } from '../options.js';
 import { allocate, heapView, release, requireModule } from '../runtime.js';
 import { isQuantizedTable } from '../quantize.js';
@@ -86,17 +86,14 @@ function gatherDecoded(module, data, source, inputDim, outputDim, opts) {
   }
 
   let indicesPointer = 0;
-  let copyIndexRows = null;
+  let copyIndexRows;
   let table = null;
   try {
-    // The indices are copied in block by block while the pipeline runs, unless sparseGrad checks them first
-    // or the output could change them.
-    if (sparseGrad || !mayCopyIndicesInParts(module, indices, out)) {
-      indicesPointer = copyIndicesToHeap(module, indices, FUNCTION_NAME);
-      if (sparseGrad) checkIndicesValid(module, indices, indicesPointer, inputDim, FUNCTION_NAME, 'data');
-    } else {
-      ({ pointer: indicesPointer, copyRows: copyIndexRows } = allocateIndicesInParts(module, indices, FUNCTION_NAME));
-    }
+    // The indices are copied in block by block while the pipeline runs, unless sparseGrad checks them first.
+    ({ pointer: indicesPointer, copyRows: copyIndexRows } = placeGatherIndices(module, indices, {
+      out, copyWhole: sparseGrad, functionName: FUNCTION_NAME,
+    }));
+    if (sparseGrad) checkIndicesValid(module, indices, indicesPointer, inputDim, FUNCTION_NAME, 'data');
     table = openRowSource(module, source, FUNCTION_NAME);
     const indexCode = dtypeCode(module, indices.dtype);
     copyOutInBlocks(module, {
@@ -108,7 +105,7 @@ function gatherDecoded(module, data, source, inputDim, outputDim, opts) {
       start: (ring, slotCount, blockRows, blocksProvided) => module.decodedPipelineStart(indexCode, indicesPointer, count,
         inputDim, table.format, table.pointer, outputDim, table.scalesPointer, table.offsetsPointer, blockRows, ring,
         slotCount, blocksProvided),
-      provideRows: copyIndexRows ?? undefined,
+      provideRows: copyIndexRows,
     });
     return { data: result, shape, dtype: 'float32' };
   } finally {

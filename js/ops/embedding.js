@@ -3,7 +3,7 @@
 import { describe, formatShape } from '../errors.js';
 import { STORAGE, dtypeCode, elementSize } from '../dtypes.js';
 import { encodeHalfWith } from '../half.js';
-import { allocateIndicesInParts, checkIndicesValid, copyIndicesToHeap, mayCopyIndicesInParts, toIndexTensor } from '../indices.js';
+import { checkIndicesValid, placeGatherIndices, toIndexTensor } from '../indices.js';
 import { checkBoolean, checkDimension, checkOptions } from '../options.js';
 import { copyToHeap, release, requireModule } from '../runtime.js';
 import { copyOutInBlocks } from '../block-pipeline.js';
@@ -107,15 +107,13 @@ export function embedding(data, weight, options) {
   const element = elementSize(source.dtype);
   let indicesPointer = 0;
   let weightPointer = 0;
-  let copyIndexRows = null;
+  let copyIndexRows;
   try {
     // Into a JS array, the indices are copied in block by block while the pipeline runs, unless sparseGrad
-    // checks them all first or the output could change them.
-    if (heapOut || sparseGrad || !mayCopyIndicesInParts(module, indices, out)) {
-      indicesPointer = copyIndicesToHeap(module, indices, FUNCTION_NAME);
-    } else {
-      ({ pointer: indicesPointer, copyRows: copyIndexRows } = allocateIndicesInParts(module, indices, FUNCTION_NAME));
-    }
+    // checks them all first.
+    ({ pointer: indicesPointer, copyRows: copyIndexRows } = placeGatherIndices(module, indices, {
+      out, copyWhole: heapOut !== undefined || sparseGrad, functionName: FUNCTION_NAME,
+    }));
     if (sparseGrad) checkIndicesValid(module, indices, indicesPointer, inputDim, FUNCTION_NAME, 'data');
 
     const tableBase = source.table
@@ -137,7 +135,7 @@ export function embedding(data, weight, options) {
       purpose: `${FUNCTION_NAME}: output ${formatShape(shape)}`,
       start: (ring, slotCount, blockRows, blocksProvided) => module.forwardPipelineStart(indexCode, indicesPointer, count,
         inputDim, tableBase, outputDim, element, blockRows, ring, slotCount, blocksProvided),
-      provideRows: copyIndexRows ?? undefined,
+      provideRows: copyIndexRows,
     });
     return { data: result, shape, dtype: source.dtype };
   } finally {

@@ -96,7 +96,7 @@ describe.each(threadCounts)('streaming backward at %i threads', (threads) => {
     expect(viewsOfMemory).toBe(0);
   });
 
-  test('outGrad subclass whose species calls the library', () => {
+  test('outGrad subclass with reentrant species', () => {
     // Chunks are viewed with the dtype's own array class, so no user code runs while the pipeline does: a
     // nested backward would find the pipeline busy.
     let speciesCalls = 0;

@@ -181,7 +181,7 @@ describe('buffer forms', () => {
     return values[row * columns + (i % columns)];
   });
 
-  test.each([2, 8])('out aliasing the indices over many blocks, %i columns', (columns) => {
+  test.each([2, 8])('out aliasing indices, many blocks, %i columns', (columns) => {
     // The result of 262144 positions spans many 128 KiB blocks, and its first block alone overwrites the
     // indices of later blocks.
     const rows = 1000;
@@ -223,7 +223,7 @@ describe('buffer forms', () => {
     expect(Array.from(library.embedding([1, 2], table).data)).toEqual([10, 11, 12, 20, 21, 22]);
   });
 
-  test('indices in wasm memory while the call grows it', () => {
+  test('wasm-memory indices while memory grows', () => {
     // A plain weight larger than any memory used so far makes the call grow wasm memory after it took the
     // indices, which detaches the old buffer in builds without threads.
     const rows = 4 * 1024 * 1024;
